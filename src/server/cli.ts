@@ -1,0 +1,88 @@
+// `npm run serve`: the auth server headless. Prints `listening on http://HOST:PORT` when ready;
+// SIGINT/SIGTERM let in-flight requests finish and close the database.
+
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultConfigDir, withDotEnv } from './core/config-dir.ts'
+import { ConfigError } from './core/errors.ts'
+import { createAuthServer } from './index.ts'
+
+const USAGE = `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir DIR]
+
+  --host        address to bind (env AUTHDOCK_HOST, default 127.0.0.1)
+  --port        port to bind, 0 for any free one (env AUTHDOCK_PORT, default 7861)
+  --config-dir  where keys and the database live (env LANGFLOW_CONFIG_DIR,
+                default: the per-user config dir for authdock)
+`
+
+export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
+  let args
+  try {
+    args = parseArgs({
+      args: argv,
+      options: { host: { type: 'string' }, port: { type: 'string' }, 'config-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`)
+  }
+  if (args.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  // Variables already set win over ./.env; the config dir's .env is read by the server itself.
+  const env: Record<string, string | undefined> = { ...withDotEnv(processEnv, join(process.cwd(), '.env')) }
+  if (args.host !== undefined) env.AUTHDOCK_HOST = args.host
+  if (args.port !== undefined) env.AUTHDOCK_PORT = args.port
+  const configDir = args['config-dir'] !== undefined ? resolve(args['config-dir']) : defaultConfigDir(env)
+
+  let server
+  try {
+    server = await createAuthServer({ configDir, env, consoleDir: consoleDir() })
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+  let address
+  try {
+    address = await server.listen()
+  } catch (err) {
+    await server.close()
+    fail(`cannot listen: ${(err as Error).message}`)
+  }
+  const code = server.setupCode()
+  if (code !== null) {
+    // For the operator at the terminal only; it never goes to the log.
+    process.stdout.write(`no users yet: create the first superuser with setup code ${code}\n  curl -X POST ${address.url}/api/v1/setup -H 'Content-Type: application/json' -d '{"code":"${code}","username":"admin","password":"..."}'\n`)
+  }
+  process.stdout.write(`listening on ${address.url}\n`)
+
+  const stop = (signal: string) => {
+    process.stderr.write(`${signal}: closing\n`)
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while closing: ${String(err)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+/** The web console built by `npm run build`, when it exists. */
+function consoleDir(): string | undefined {
+  const dir = resolve(import.meta.dirname, '../../out/renderer')
+  return existsSync(dir) ? dir : undefined
+}
+
+function fail(message: string): never {
+  process.stderr.write(`authdock: ${message}\n`)
+  process.exit(1)
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await main(process.argv.slice(2), process.env)
+}

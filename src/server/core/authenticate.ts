@@ -1,0 +1,40 @@
+// Turns a presented credential into the caller, with every check of the hot path: signature and
+// header (access-tokens.ts), token type, live session, existing and active user.
+
+import type { ApiKeys } from './api-keys.ts'
+import { AuthError } from './errors.ts'
+import type { Sessions } from './sessions/sessions.ts'
+import type { Store, User } from './store/types.ts'
+import type { AccessClaims, AccessTokens } from './tokens/access-tokens.ts'
+
+export interface Principal {
+  readonly user: User
+  /** The session of the access token; null when the caller used an API key. */
+  readonly sessionId: string | null
+  readonly claims: AccessClaims | null
+}
+
+export function createAuthenticator(deps: { store: Store; accessTokens: AccessTokens; sessions: Sessions; apiKeys: ApiKeys }) {
+  const { store, accessTokens, sessions, apiKeys } = deps
+
+  function activeUser(id: string): User {
+    const user = store.users.byId(id)
+    if (user === null || !user.isActive) throw new AuthError('INVALID_TOKEN', 'User not found or is inactive.')
+    return user
+  }
+
+  return {
+    token(token: string): Principal {
+      const claims = accessTokens.verify(token)
+      if (!sessions.isLive(claims.sid, claims.sub)) throw new AuthError('SESSION_REVOKED', 'Session has expired or was revoked')
+      return { user: activeUser(claims.sub), sessionId: claims.sid, claims }
+    },
+    apiKey(key: string): Principal {
+      const record = apiKeys.use(key)
+      if (record === null) throw new AuthError('INVALID_API_KEY', 'Invalid API key')
+      return { user: activeUser(record.userId), sessionId: null, claims: null }
+    },
+  }
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>

@@ -1,0 +1,121 @@
+// createAuthCore: wires config, store, keys, tokens, sessions, users and login together.
+// Knows nothing of HTTP or Electron; everything from the platform comes in as an argument.
+
+import { join } from 'node:path'
+import { createApiKeys } from './api-keys.ts'
+import { createAudit } from './audit.ts'
+import { createAuthenticator } from './authenticate.ts'
+import type { Clock } from './clock.ts'
+import { systemClock } from './clock.ts'
+import type { Env } from './config.ts'
+import { loadConfig } from './config.ts'
+import { ensureConfigDir } from './config-dir.ts'
+import { AuthError, ConfigError } from './errors.ts'
+import { createKeyRing } from './keys/key-ring.ts'
+import { createLogin } from './login.ts'
+import { createLoginThrottle } from './login-throttle.ts'
+import { createSessions } from './sessions/sessions.ts'
+import { createSetup } from './setup.ts'
+import { createSqliteStore } from './store/sqlite/index.ts'
+import { createAccessTokens } from './tokens/access-tokens.ts'
+import type { PasswordHasher } from './users/password-hasher.ts'
+import { createPasswordHasher } from './users/password-hasher.ts'
+import { createUsers } from './users/users.ts'
+
+export const DATABASE_FILE = 'authdock.db'
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface AuthCoreDeps {
+  readonly configDir: string
+  readonly env: Env
+  readonly clock?: Clock
+  readonly log: Logger
+}
+
+const MAINTENANCE_INTERVAL_MS = 60_000
+
+export async function createAuthCore({ configDir, env, clock = systemClock, log }: AuthCoreDeps) {
+  ensureConfigDir(configDir)
+  const store = createSqliteStore(join(configDir, DATABASE_FILE))
+  let hasher: PasswordHasher | undefined
+  try {
+    const { config, bootstrap } = loadConfig(env, store.settings.all())
+    const audit = createAudit(store, clock)
+    const ttl = {
+      accessTtlSeconds: () => config.accessTtlSeconds,
+      refreshTtlSeconds: () => config.refreshTtlSeconds,
+      refreshGraceSeconds: () => config.refreshGraceSeconds,
+    }
+    const keys = await createKeyRing({
+      store, configDir, clock, config,
+      accessTtlSeconds: ttl.accessTtlSeconds,
+      onChange: (e) => audit.record({ type: e.type, detail: { ...e } }),
+      warn: (m) => log.warn(m),
+    })
+    const accessTokens = createAccessTokens(keys, clock, config.issuer)
+    const sessions = createSessions({ store, clock, accessTokens, audit, settings: ttl })
+    hasher = createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers })
+    const users = createUsers({ store, clock, hasher, sessions, audit, newUserIsActive: config.newUserIsActive })
+    const throttle = createLoginThrottle(clock)
+    const apiKeys = createApiKeys({ store, clock, audit })
+    const login = createLogin({
+      users, sessions, hasher, throttle, audit, bcryptCost: config.bcryptCost,
+      warn: (m, err) => log.warn(m, { error: String(err) }),
+    })
+    if (bootstrap !== null) await bootstrapSuperuser(users, bootstrap.username, bootstrap.password, log)
+    const setup = createSetup({ users, audit, throttle })
+    // Warm the dummy hash now so the first unknown-user login costs what a real one does.
+    hasher.dummyHash().catch((err: unknown) => log.warn('could not prepare the dummy password hash', { error: String(err) }))
+    const timer = setInterval(() => {
+      keys.retireDue()
+      sessions.sweep()
+    }, MAINTENANCE_INTERVAL_MS)
+    timer.unref()
+    const ownHasher = hasher
+
+    return {
+      config,
+      configDir,
+      clock,
+      audit,
+      keys,
+      accessTokens,
+      sessions,
+      users,
+      login,
+      apiKeys,
+      throttle,
+      setup,
+      authenticate: createAuthenticator({ store, accessTokens, sessions, apiKeys }),
+      async close(): Promise<void> {
+        clearInterval(timer)
+        await ownHasher.close()
+        store.close()
+      },
+    }
+  } catch (err) {
+    await hasher?.close()
+    store.close()
+    throw err
+  }
+}
+
+async function bootstrapSuperuser(users: ReturnType<typeof createUsers>, username: string, password: string, log: Logger): Promise<void> {
+  try {
+    const created = await users.ensureSuperuser(username, password)
+    if (created) log.info('created superuser from LANGFLOW_SUPERUSER', { username: created.username })
+  } catch (err) {
+    if (err instanceof AuthError) {
+      const variable = err.code === 'WEAK_PASSWORD' ? 'LANGFLOW_SUPERUSER_PASSWORD' : 'LANGFLOW_SUPERUSER'
+      throw new ConfigError(`${variable}: ${String(err.detail)}`, { cause: err })
+    }
+    throw err
+  }
+}
+
+export type AuthCore = Awaited<ReturnType<typeof createAuthCore>>

@@ -1,0 +1,62 @@
+// The one error model of the core: a code from a closed union plus the client-facing detail.
+// The HTTP adapter maps each code to a status through a Record, so a new code needs a status.
+
+export type AuthErrorCode =
+  | 'INVALID_CREDENTIALS'
+  | 'INACTIVE_USER'
+  | 'WAITING_FOR_APPROVAL'
+  | 'LOGIN_THROTTLED'
+  | 'NOT_AUTHENTICATED'
+  | 'INVALID_TOKEN'
+  | 'TOKEN_EXPIRED'
+  | 'INVALID_API_KEY'
+  | 'INVALID_REFRESH_TOKEN'
+  | 'REFRESH_REUSED'
+  | 'SESSION_REVOKED'
+  | 'FORBIDDEN'
+  | 'NOT_SUPERUSER'
+  | 'USER_NOT_FOUND'
+  | 'USERNAME_TAKEN'
+  | 'INVALID_INPUT'
+  | 'WEAK_PASSWORD'
+  | 'PASSWORD_CHANGE_NOT_ALLOWED'
+  | 'SAME_PASSWORD'
+  | 'WRONG_CURRENT_PASSWORD'
+  | 'SELF_DELETE'
+  | 'LAST_SUPERUSER'
+  | 'API_KEY_NOT_FOUND'
+  | 'SIGNUP_DISABLED'
+  | 'AUTO_LOGIN_DISABLED'
+  | 'NO_SUPERUSER'
+  | 'SETUP_NOT_NEEDED'
+  | 'INVALID_SETUP_CODE'
+  | 'ENV_PINNED'
+  | 'INVALID_KEY'
+
+export class AuthError extends Error {
+  readonly code: AuthErrorCode
+  /** What the client is told; Langflow's clients read it as `detail`. */
+  readonly detail: unknown
+  /** Seconds a throttled client should wait (sent as Retry-After). */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(
+    code: AuthErrorCode,
+    detail: unknown = code,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(typeof detail === 'string' ? detail : code, { cause: options.cause })
+    this.name = 'AuthError'
+    this.code = code
+    this.detail = detail
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}
+
+/** A start-up problem: bad configuration or unusable files. Always names what is wrong. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ConfigError'
+  }
+}

@@ -1,0 +1,206 @@
+// The key ring: one active signing key, older keys verify-only until the last access token they
+// signed has expired, then retired. Rotation and algorithm switches log no one out.
+// Metadata lives in the database, material in files of the config dir (or in env, never copied).
+
+import type { JsonWebKey } from 'node:crypto'
+import type { Algorithm, Config } from '../config.ts'
+import type { Clock } from '../clock.ts'
+import { AuthError, ConfigError } from '../errors.ts'
+import type { KeyRecord, KeySource, Store } from '../store/types.ts'
+import type { KeyFiles } from './key-files.ts'
+import { LANGFLOW_FILES, langflowFilesExist, readMaterial, removeMaterial, ringFiles, writeMaterial } from './key-files.ts'
+import type { LoadedKey, Material } from './key-material.ts'
+import { KeyMaterialError, generateRsa, generateSecret, isRsa, loadKey, parseRsa } from './key-material.ts'
+
+export interface KeyRingDeps {
+  readonly store: Store
+  readonly configDir: string
+  readonly clock: Clock
+  readonly config: Config
+  /** Access-token lifetime now in force: how long a demoted key must keep verifying. */
+  readonly accessTtlSeconds: () => number
+  readonly onChange?: (event: KeyRingEvent) => void
+  readonly warn?: (message: string) => void
+}
+
+export type KeyRingEvent =
+  | { readonly type: 'key_rotated'; readonly kid: string; readonly alg: Algorithm; readonly previousKid: string | null }
+  | { readonly type: 'algorithm_switched'; readonly kid: string; readonly alg: Algorithm; readonly previousKid: string | null; readonly previousAlg: Algorithm | null }
+  | { readonly type: 'key_retired'; readonly kid: string; readonly alg: Algorithm }
+
+export interface Jwk extends JsonWebKey {
+  kid: string
+  alg: Algorithm
+  use: 'sig'
+}
+
+export type KeyRing = Awaited<ReturnType<typeof createKeyRing>>
+
+const kindOf = (alg: Algorithm): Material['kind'] => (isRsa(alg) ? 'rsa' : 'secret')
+const envVarOf = (alg: Algorithm): string => (isRsa(alg) ? 'LANGFLOW_PRIVATE_KEY' : 'LANGFLOW_SECRET_KEY')
+
+export async function createKeyRing(deps: KeyRingDeps) {
+  const { store, configDir, clock, config } = deps
+  const usable = new Map<string, LoadedKey>() // active + verify-only, by kid
+  let active: LoadedKey | undefined
+  let jwksCache: { keys: Jwk[] } = { keys: [] }
+  let queue: Promise<unknown> = Promise.resolve()
+
+  function envMaterial(alg: Algorithm): Material | null {
+    if (!isRsa(alg)) return config.secretKey === null ? null : { kind: 'secret', secret: config.secretKey }
+    if (config.privateKeyPem === null) return null
+    try {
+      return parseRsa(config.privateKeyPem, config.publicKeyPem).material
+    } catch (err) {
+      if (!(err instanceof KeyMaterialError)) throw err
+      const variable = err.message.startsWith('public key') ? 'LANGFLOW_PUBLIC_KEY' : 'LANGFLOW_PRIVATE_KEY'
+      throw new ConfigError(`${variable} ${err.message.replace(/^public key /, '')}`, { cause: err })
+    }
+  }
+
+  function materialOf(record: KeyRecord): Material | null {
+    if (record.source === 'env') {
+      const material = envMaterial(record.alg)
+      return material !== null && loadKey(record.alg, material).kid === record.kid ? material : null
+    }
+    if (record.privateFile === null) return null
+    return readMaterial(configDir, kindOf(record.alg), { privateFile: record.privateFile, publicFile: record.publicFile })
+  }
+
+  function refreshJwks(): void {
+    const keys: Jwk[] = []
+    for (const key of usable.values()) {
+      if (!isRsa(key.alg)) continue // a symmetric key is never published
+      const { n, e, kty } = key.verifyKey.export({ format: 'jwk' })
+      keys.push({ kty, n, e, kid: key.kid, alg: key.alg, use: 'sig' })
+    }
+    jwksCache = { keys }
+  }
+
+  /** Makes `key` the signer; the previous active key keeps verifying for one access lifetime. */
+  function activate(key: LoadedKey, source: KeySource, files: KeyFiles | null, alsoInTx?: () => void): string | null {
+    const now = clock.now()
+    const previous = active
+    store.transaction(() => {
+      if (previous) store.keys.deactivate(previous.kid, now, now + deps.accessTtlSeconds() * 1000)
+      if (store.keys.all().some((r) => r.kid === key.kid)) store.keys.activate(key.kid, now)
+      else
+        store.keys.insert({
+          kid: key.kid, alg: key.alg, state: 'active', source, fingerprint: key.fingerprint,
+          privateFile: files?.privateFile ?? null, publicFile: files?.publicFile ?? null,
+          createdAt: now, activatedAt: now, deactivatedAt: null, retireAfter: null, retiredAt: null,
+        })
+      alsoInTx?.()
+    })
+    if (previous) usable.set(previous.kid, { ...previous, signingKey: null })
+    usable.set(key.kid, key)
+    active = key
+    refreshJwks()
+    return previous?.kid ?? null
+  }
+
+  /** A new key for `alg`: from env if it pins one, Langflow's files on first use, else generated. */
+  async function newKey(alg: Algorithm, adoptLangflowFiles: boolean): Promise<{ key: LoadedKey; source: KeySource; files: KeyFiles | null }> {
+    const fromEnv = envMaterial(alg)
+    if (fromEnv !== null) return { key: loadKey(alg, fromEnv), source: 'env', files: null }
+    const kind = kindOf(alg)
+    const langflow: KeyFiles = LANGFLOW_FILES[kind]
+    const langflowInUse = store.keys.all().some((r) => r.privateFile === langflow.privateFile)
+    if (adoptLangflowFiles && !langflowInUse && langflowFilesExist(configDir, kind)) {
+      return { key: loadKey(alg, readMaterial(configDir, kind, langflow)), source: 'file', files: langflow }
+    }
+    const material = kind === 'rsa' ? await generateRsa() : generateSecret()
+    const key = loadKey(alg, material)
+    const files = !langflowInUse && !langflowFilesExist(configDir, kind) ? langflow : ringFiles(key.kid, kind)
+    writeMaterial(configDir, files, material) // before the database names it, so a crash leaves no dangling row
+    return { key, source: 'generated', files }
+  }
+
+  function retireDue(): string[] {
+    const now = clock.now()
+    const retired: string[] = []
+    for (const record of store.keys.all()) {
+      if (record.state !== 'verify-only' || record.retireAfter === null || record.retireAfter > now) continue
+      store.keys.retire(record.kid, now)
+      usable.delete(record.kid)
+      if (record.privateFile !== null) removeMaterial(configDir, { privateFile: record.privateFile, publicFile: record.publicFile })
+      retired.push(record.kid)
+      deps.onChange?.({ type: 'key_retired', kid: record.kid, alg: record.alg })
+    }
+    if (retired.length > 0) refreshJwks()
+    return retired
+  }
+
+  /** One change at a time: a second click waits for the first rotation to finish. */
+  function serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  // --- start-up: load what the database names, then make sure the configured algorithm signs ---
+  const startedAt = clock.now()
+  for (const record of store.keys.all()) {
+    if (record.state === 'retired') continue
+    const material = materialOf(record)
+    if (material === null) {
+      // An env-pinned key no longer in the environment: nothing can verify its tokens any more.
+      store.keys.retire(record.kid, startedAt)
+      deps.warn?.(`signing key ${record.kid} came from ${envVarOf(record.alg)}, which no longer holds it; its tokens are no longer accepted`)
+      continue
+    }
+    const key = loadKey(record.alg, material, record.state === 'active')
+    usable.set(key.kid, key)
+    if (record.state === 'active') active = key
+  }
+  const wanted = config.algorithm
+  const pinned = envMaterial(wanted)
+  if (!active || active.alg !== wanted || (pinned !== null && loadKey(wanted, pinned).kid !== active.kid)) {
+    const { key, source, files } = await newKey(wanted, true)
+    activate(key, source, files)
+  }
+  refreshJwks()
+  retireDue()
+
+  return {
+    /** The key that signs new tokens. */
+    signer(): LoadedKey {
+      if (!active) throw new Error('key ring has no active key')
+      return active
+    },
+    /** The key for a token's `kid`, if it is active or verify-only. */
+    verifierFor(kid: unknown): LoadedKey | undefined {
+      return typeof kid === 'string' ? usable.get(kid) : undefined
+    },
+    list: (): KeyRecord[] => store.keys.all(),
+    jwks: () => jwksCache,
+    retireDue,
+
+    rotate: (): Promise<KeyRecord> =>
+      serialized(async () => {
+        const current = active as LoadedKey
+        const record = store.keys.all().find((r) => r.kid === current.kid)
+        if (record?.source === 'env') {
+          throw new AuthError('ENV_PINNED', `The signing key is set by ${envVarOf(current.alg)}; change it there`)
+        }
+        const { key, source, files } = await newKey(current.alg, false)
+        const previousKid = activate(key, source, files)
+        deps.onChange?.({ type: 'key_rotated', kid: key.kid, alg: key.alg, previousKid })
+        return store.keys.all().find((r) => r.kid === key.kid) as KeyRecord
+      }),
+
+    switchAlgorithm: (alg: Algorithm): Promise<KeyRecord> =>
+      serialized(async () => {
+        if (config.sources.LANGFLOW_ALGORITHM === 'env') {
+          throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there')
+        }
+        const current = active as LoadedKey
+        if (alg !== current.alg) {
+          const { key, source, files } = await newKey(alg, true)
+          const previousKid = activate(key, source, files, () => store.settings.set('LANGFLOW_ALGORITHM', alg, clock.now()))
+          deps.onChange?.({ type: 'algorithm_switched', kid: key.kid, alg, previousKid, previousAlg: current.alg })
+        }
+        return store.keys.all().find((r) => r.kid === (active as LoadedKey).kid) as KeyRecord
+      }),
+  }
+}

@@ -1,0 +1,100 @@
+// Failed logins slow down, then lock for a while, per account+address, per address and per
+// account. Every lock expires (at most 15 minutes), so a stranger can delay a user, never lock
+// them out for good; and a lock on one address does not touch the account from another address.
+
+import type { Clock } from './clock.ts'
+import { AuthError } from './errors.ts'
+
+interface Policy {
+  /** Failures allowed before any wait. */
+  readonly free: number
+  readonly baseMs: number
+  readonly capMs: number
+}
+
+interface Entry {
+  failures: number
+  lockedUntil: number
+  lastFailureAt: number
+}
+
+export const THROTTLE_POLICIES = {
+  pair: { free: 3, baseMs: 1_000, capMs: 15 * 60_000 },
+  address: { free: 20, baseMs: 1_000, capMs: 15 * 60_000 },
+  account: { free: 50, baseMs: 1_000, capMs: 15 * 60_000 },
+} as const satisfies Record<string, Policy>
+
+const FORGET_AFTER_MS = 60 * 60_000
+const MAX_ENTRIES = 100_000
+
+/** 1 s after the free failures, doubling each further failure, up to the cap. */
+export const lockMsFor = (failures: number, p: Policy): number =>
+  failures < p.free ? 0 : Math.min(p.capMs, p.baseMs * 2 ** Math.min(30, failures - p.free))
+
+export function createLoginThrottle(clock: Clock) {
+  const entries = new Map<string, Entry>()
+  const keysFor = (account: string, address: string | null) =>
+    [
+      [`pair:${account}\u0000${address ?? ''}`, THROTTLE_POLICIES.pair],
+      [`address:${address ?? ''}`, THROTTLE_POLICIES.address],
+      [`account:${account}`, THROTTLE_POLICIES.account],
+    ] as const
+
+  function live(key: string, now: number): Entry | undefined {
+    const e = entries.get(key)
+    if (e && e.lockedUntil <= now && now - e.lastFailureAt > FORGET_AFTER_MS) {
+      entries.delete(key)
+      return undefined
+    }
+    return e
+  }
+
+  return {
+    /** Throws LOGIN_THROTTLED (429 with Retry-After) while any of the three keys is locked. */
+    check(account: string, address: string | null): void {
+      const now = clock.now()
+      let until = 0
+      for (const [key] of keysFor(account, address)) until = Math.max(until, live(key, now)?.lockedUntil ?? 0)
+      if (until > now) {
+        const retryAfterSeconds = Math.ceil((until - now) / 1000)
+        throw new AuthError('LOGIN_THROTTLED', `Too many failed login attempts; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds })
+      }
+    },
+
+    /** Counts a failure; returns how long the caller is now locked out for (0 if not). */
+    fail(account: string, address: string | null): number {
+      const now = clock.now()
+      let lockMs = 0
+      for (const [key, policy] of keysFor(account, address)) {
+        const e = live(key, now) ?? { failures: 0, lockedUntil: 0, lastFailureAt: now }
+        e.failures += 1
+        e.lastFailureAt = now
+        const ms = lockMsFor(e.failures, policy)
+        if (ms > 0) e.lockedUntil = now + ms
+        lockMs = Math.max(lockMs, ms)
+        entries.delete(key) // re-insert: Map order then doubles as least-recently-failed first
+        entries.set(key, e)
+      }
+      while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string)
+      return lockMs
+    },
+
+    succeed(account: string, address: string | null): void {
+      const [pair] = keysFor(account, address)
+      entries.delete(pair[0])
+    },
+
+    /** Clears every lock on an account (an admin's unlock). */
+    unlock(account: string): void {
+      for (const key of [...entries.keys()]) if (key.startsWith(`pair:${account}\u0000`) || key === `account:${account}`) entries.delete(key)
+    },
+
+    isLocked(account: string): boolean {
+      const now = clock.now()
+      const e = live(`account:${account}`, now)
+      return (e?.lockedUntil ?? 0) > now
+    },
+  }
+}
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>

@@ -1,0 +1,186 @@
+// Sessions and their refresh-token families: login creates one, refresh rotates inside it, and
+// revocation reaches access tokens already issued through the in-memory live set (O(1) a request).
+
+import { randomUUID } from 'node:crypto'
+import type { Audit, RequestContext } from '../audit.ts'
+import type { Clock } from '../clock.ts'
+import { AuthError } from '../errors.ts'
+import type { AccessTokens } from '../tokens/access-tokens.ts'
+import type { Session, Store, User } from '../store/types.ts'
+import { createRefreshTokenFactory } from './refresh-tokens.ts'
+
+export interface SessionSettings {
+  accessTtlSeconds(): number
+  refreshTtlSeconds(): number
+  refreshGraceSeconds(): number
+}
+
+export interface TokenPair {
+  readonly accessToken: string
+  readonly refreshToken: string
+  readonly session: Session
+  readonly user: User
+}
+
+export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke'
+
+interface LiveEntry {
+  readonly userId: string
+  expiresAt: number
+}
+
+const invalidRefresh = (): AuthError => new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
+
+export function createSessions(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; audit: Audit; settings: SessionSettings }) {
+  const { store, clock, accessTokens, audit, settings } = deps
+  const refreshTokens = createRefreshTokenFactory(store.meta)
+  const live = new Map<string, LiveEntry>()
+  for (const s of store.sessions.live(clock.now())) live.set(s.id, { userId: s.userId, expiresAt: s.expiresAt })
+
+  function forget(ids: readonly string[]): void {
+    for (const id of ids) live.delete(id)
+  }
+
+  async function pair(session: Session, user: User, refreshToken: string): Promise<TokenPair> {
+    const { token } = await accessTokens.sign(user.id, session.id, settings.accessTtlSeconds())
+    return { accessToken: token, refreshToken, session, user }
+  }
+
+  /** Revokes durably first (the commit is fsynced), then drops the ids from the live set. */
+  function revoke(ids: readonly string[], reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
+    const revoked = store.sessions.revoke(ids, reason, clock.now())
+    forget(revoked)
+    for (const id of revoked) {
+      const session = store.sessions.byId(id)
+      audit.record({ type: 'session_revoked', userId: session?.userId, sessionId: id, context, detail: { reason, by: by ?? null } })
+    }
+    return revoked
+  }
+
+  return {
+    /** True when `sid` is a live session of `userId`: the check every protected request makes. */
+    isLive(sid: string, userId: string): boolean {
+      const entry = live.get(sid)
+      if (entry === undefined || entry.userId !== userId) return false
+      if (entry.expiresAt <= clock.now()) {
+        live.delete(sid)
+        return false
+      }
+      return true
+    },
+
+    liveCount: (): number => live.size,
+
+    async create(user: User, context: RequestContext): Promise<TokenPair> {
+      const now = clock.now()
+      const token = refreshTokens.first()
+      const expiresAt = now + settings.refreshTtlSeconds() * 1000
+      const session: Session = {
+        id: randomUUID(), userId: user.id, createdAt: now, lastUsedAt: now, expiresAt,
+        ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null,
+      }
+      store.transaction(() => {
+        store.sessions.insert(session)
+        store.sessions.insertToken({
+          id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(token), generation: 0,
+          issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
+        })
+      })
+      live.set(session.id, { userId: user.id, expiresAt })
+      audit.record({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
+      return pair(session, user, token)
+    },
+
+    /**
+     * Rotates a refresh token inside its session. A token already used is accepted again only
+     * within the grace window and while its child is unused, and then yields that same child;
+     * otherwise it is a replay: the whole session is revoked and the event recorded.
+     */
+    async refresh(presented: string, context: RequestContext): Promise<TokenPair> {
+      if (presented.length === 0 || presented.length > 256) throw invalidRefresh()
+      const now = clock.now()
+      const hash = refreshTokens.hash(presented)
+      const outcome = store.transaction(() => {
+        const row = store.sessions.tokenByHash(hash)
+        if (row === null) return { kind: 'invalid' as const }
+        const session = store.sessions.byId(row.sessionId)
+        if (session === null || session.revokedAt !== null || row.expiresAt <= now || session.expiresAt <= now) {
+          return { kind: 'invalid' as const }
+        }
+        const user = store.users.byId(session.userId)
+        if (user === null) return { kind: 'invalid' as const }
+        if (!user.isActive) return { kind: 'inactive' as const }
+        const child = refreshTokens.childOf(presented)
+        if (row.usedAt === null && store.sessions.markTokenUsed(row.id, now)) {
+          const expiresAt = now + settings.refreshTtlSeconds() * 1000
+          store.sessions.insertToken({
+            id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(child), generation: row.generation + 1,
+            issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
+          })
+          store.sessions.touch(session.id, row.generation + 1, now, expiresAt)
+          return { kind: 'rotated' as const, session: { ...session, generation: row.generation + 1, lastUsedAt: now, expiresAt }, user, child }
+        }
+        const successor = store.sessions.tokenByGeneration(session.id, row.generation + 1)
+        const graceMs = settings.refreshGraceSeconds() * 1000
+        const inGrace = graceMs > 0 && row.usedAt !== null && now - row.usedAt <= graceMs
+        if (inGrace && successor !== null && successor.usedAt === null && successor.tokenHash === refreshTokens.hash(child)) {
+          return { kind: 'replayed' as const, session, user, child }
+        }
+        store.sessions.markReuse(row.id, now)
+        store.sessions.revoke([session.id], 'refresh_reuse', now)
+        return { kind: 'reused' as const, session, user, generation: row.generation }
+      })
+
+      switch (outcome.kind) {
+        case 'invalid':
+          throw invalidRefresh()
+        case 'inactive':
+          throw new AuthError('INACTIVE_USER', 'User account is inactive')
+        case 'reused':
+          forget([outcome.session.id])
+          audit.record({
+            type: 'refresh_reuse_detected', userId: outcome.user.id, username: outcome.user.username, sessionId: outcome.session.id,
+            context, detail: { generation: outcome.generation },
+          })
+          audit.record({ type: 'session_revoked', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { reason: 'refresh_reuse', by: null } })
+          throw new AuthError('REFRESH_REUSED', 'Invalid refresh token')
+        case 'rotated': {
+          const entry = live.get(outcome.session.id)
+          if (entry) entry.expiresAt = outcome.session.expiresAt
+          audit.record({ type: 'session_refreshed', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { generation: outcome.session.generation } })
+          return pair(outcome.session, outcome.user, outcome.child)
+        }
+        case 'replayed':
+          return pair(outcome.session, outcome.user, outcome.child)
+      }
+    },
+
+    /** The session a refresh token belongs to, if it is known (used by logout without a bearer). */
+    sessionOfRefreshToken(presented: string): Session | null {
+      if (presented.length === 0 || presented.length > 256) return null
+      const row = store.sessions.tokenByHash(refreshTokens.hash(presented))
+      return row === null ? null : store.sessions.byId(row.sessionId)
+    },
+
+    byId: (id: string): Session | null => store.sessions.byId(id),
+    ofUser: (userId: string): Session[] => store.sessions.byUser(userId),
+    tokens: (sessionId: string) => store.sessions.tokens(sessionId),
+
+    revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
+      revoke([sessionId], reason, context, by).length > 0,
+
+    /** Revokes every live session of a user, except `keep` (the caller's own, where that is wanted). */
+    revokeUser(userId: string, reason: RevokeReason, options: { keep?: string | null; context?: RequestContext; by?: string | null } = {}): string[] {
+      const ids = store.sessions.liveIdsOfUser(userId, clock.now()).filter((id) => id !== options.keep)
+      return revoke(ids, reason, options.context, options.by)
+    },
+
+    /** Drops expired sessions from memory (the rows stay for the audit trail). */
+    sweep(): void {
+      const now = clock.now()
+      for (const [id, entry] of live) if (entry.expiresAt <= now) live.delete(id)
+    },
+  }
+}
+
+export type Sessions = ReturnType<typeof createSessions>

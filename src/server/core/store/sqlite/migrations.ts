@@ -1,0 +1,113 @@
+// Numbered schema migrations, applied in order at start-up, each in its own transaction.
+// Append only: never edit a migration that has shipped.
+
+export interface Migration {
+  readonly version: number
+  readonly sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        -- NFKC + lower case: two accounts can never look alike
+        username_key TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        profile_image TEXT,
+        store_api_key TEXT,
+        is_active INTEGER NOT NULL DEFAULT 0,
+        is_superuser INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_login_at INTEGER,
+        optins TEXT NOT NULL DEFAULT '{}'
+      );
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        generation INTEGER NOT NULL DEFAULT 0,
+        revoked_at INTEGER,
+        revoke_reason TEXT
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE INDEX sessions_live ON sessions(expires_at) WHERE revoked_at IS NULL;
+
+      -- One row per refresh token of a session (its family); the token itself is never stored.
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        generation INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        issued_ip TEXT,
+        issued_user_agent TEXT,
+        used_at INTEGER,
+        reuse_detected_at INTEGER,
+        UNIQUE (session_id, generation)
+      );
+
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'verify-only', 'retired')),
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        private_file TEXT,
+        public_file TEXT,
+        created_at INTEGER NOT NULL,
+        activated_at INTEGER,
+        deactivated_at INTEGER,
+        retire_after INTEGER,
+        retired_at INTEGER
+      );
+      CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys(state) WHERE state = 'active';
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT,
+        key_hash TEXT NOT NULL UNIQUE,
+        key_prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        total_uses INTEGER NOT NULL DEFAULT 0,
+        is_active INTEGER NOT NULL DEFAULT 1
+      );
+      CREATE INDEX api_keys_user ON api_keys(user_id);
+
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        user_id TEXT,
+        username TEXT,
+        session_id TEXT,
+        ip TEXT,
+        user_agent TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_events_at ON audit_events(at);
+
+      CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE meta (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+]

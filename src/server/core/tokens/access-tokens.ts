@@ -1,0 +1,92 @@
+// Access tokens: signing with the ring's active key (jose), and verifying on the hot path with
+// node:crypto directly, so that every rule of RFC 8725 is checked here, synchronously.
+
+import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { Clock } from '../clock.ts'
+import { toSeconds } from '../clock.ts'
+import { AuthError } from '../errors.ts'
+import type { KeyRing } from '../keys/key-ring.ts'
+
+export interface AccessClaims {
+  readonly sub: string
+  readonly sid: string
+  readonly type: 'access'
+  readonly iat: number
+  readonly exp: number
+  readonly jti: string
+  readonly iss: string
+}
+
+/** Longer than any token we issue (an RS512 token is under 1 KB); anything past it is refused unread. */
+export const MAX_TOKEN_LENGTH = 8192
+
+const B64URL = /^[A-Za-z0-9_-]+$/
+// Headers that would make a verifier fetch or trust a key named by the token itself (RFC 8725 §3.10).
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64'] as const
+
+const invalid = (): AuthError => new AuthError('INVALID_TOKEN', 'Could not validate credentials')
+
+export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) {
+  return {
+    async sign(userId: string, sessionId: string, ttlSeconds: number): Promise<{ token: string; claims: AccessClaims }> {
+      const key = keys.signer()
+      const iat = toSeconds(clock.now())
+      const claims: AccessClaims = { sub: userId, sid: sessionId, type: 'access', iat, exp: iat + ttlSeconds, jti: randomUUID(), iss: issuer }
+      const token = await new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+        .sign(key.signingKey as NonNullable<typeof key.signingKey>)
+      return { token, claims }
+    },
+
+    /** Checks signature, algorithm bound to kid, header, type, expiry and issuer. Throws INVALID_TOKEN or TOKEN_EXPIRED. */
+    verify(token: string): AccessClaims {
+      if (token.length > MAX_TOKEN_LENGTH) throw invalid()
+      const parts = token.split('.')
+      if (parts.length !== 3) throw invalid()
+      const [h, p, s] = parts as [string, string, string]
+      if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) throw invalid()
+
+      const header = parseObject(h)
+      if (header === null || FORBIDDEN_HEADERS.some((name) => name in header)) throw invalid()
+      if (header.typ !== undefined && header.typ !== 'JWT') throw invalid()
+      const key = keys.verifierFor(header.kid)
+      // The algorithm comes from our ring, never from the token: `alg` must name the kid's own.
+      if (key === undefined || header.alg !== key.alg) throw invalid()
+
+      const signature = Buffer.from(s, 'base64url')
+      // Re-encoding catches a flipped padding bit that Buffer would silently ignore.
+      if (signature.toString('base64url') !== s) throw invalid()
+      const input = `${h}.${p}`
+      let ok: boolean
+      if (key.alg === 'HS256') {
+        const expected = createHmac('sha256', key.verifyKey).update(input).digest()
+        ok = expected.length === signature.length && timingSafeEqual(expected, signature)
+      } else {
+        ok = verifySignature(key.alg === 'RS256' ? 'sha256' : 'sha512', Buffer.from(input), key.verifyKey, signature)
+      }
+      if (!ok) throw invalid()
+
+      const claims = parseObject(p)
+      if (claims === null) throw invalid()
+      const { sub, sid, type, exp, iat, nbf, iss, jti } = claims
+      if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid()
+      if (type !== 'access' || typeof sub !== 'string' || typeof sid !== 'string' || iss !== issuer) throw invalid()
+      const now = clock.now() / 1000
+      if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) throw invalid()
+      if (exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Token has expired')
+      return { sub, sid, type, exp, iat: typeof iat === 'number' ? iat : 0, iss, jti: typeof jti === 'string' ? jti : '' }
+    },
+  }
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>
+
+function parseObject(segment: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,197 @@
+// Users with Langflow's rules: who may create, change, reset and delete whom, and what each
+// change revokes (deactivation, deletion and password changes end sessions).
+
+import { randomUUID } from 'node:crypto'
+import type { Audit, RequestContext } from '../audit.ts'
+import type { Clock } from '../clock.ts'
+import { AuthError } from '../errors.ts'
+import type { Sessions } from '../sessions/sessions.ts'
+import type { Store, User, UserChanges } from '../store/types.ts'
+import type { PasswordHasher } from './password-hasher.ts'
+import { checkPassword, normalizeUsername, usernameKey } from './password-policy.ts'
+
+/** The authenticated caller of an operation. */
+export interface Actor {
+  readonly user: User
+  /** The session the caller's token belongs to; null for an API key. */
+  readonly sessionId: string | null
+  readonly context: RequestContext
+}
+
+export interface NewUser {
+  readonly username: unknown
+  readonly password: unknown
+  readonly isActive?: boolean
+  readonly isSuperuser?: boolean
+  readonly optins?: Record<string, unknown>
+}
+
+export interface UserPatch {
+  username?: unknown
+  profileImage?: unknown
+  password?: unknown
+  isActive?: unknown
+  isSuperuser?: unknown
+  lastLoginAt?: unknown
+  optins?: unknown
+}
+
+export interface ChangeResult {
+  readonly user: User
+  /** Sessions this change ended. */
+  readonly revokedSessions: readonly string[]
+}
+
+const notFound = (): AuthError => new AuthError('USER_NOT_FOUND', 'User not found')
+
+function bool(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw new AuthError('INVALID_INPUT', `${name} must be true or false`)
+  return value
+}
+
+export function createUsers(deps: { store: Store; clock: Clock; hasher: PasswordHasher; sessions: Sessions; audit: Audit; newUserIsActive: boolean }) {
+  const { store, clock, hasher, sessions, audit } = deps
+
+  function requireUser(id: string): User {
+    const user = store.users.byId(id)
+    if (user === null) throw notFound()
+    return user
+  }
+
+  /** Refuses a change that would leave no active superuser (nobody could administer the server). */
+  function guardLastSuperuser(target: User, losesSuperuser: boolean): void {
+    if (losesSuperuser && target.isSuperuser && target.isActive && store.users.countActiveSuperusers() <= 1) {
+      throw new AuthError('LAST_SUPERUSER', 'This is the last active superuser; make another user superuser first')
+    }
+  }
+
+  async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
+    const username = normalizeUsername(input.username)
+    const password = checkPassword(input.password)
+    const key = usernameKey(username)
+    if (store.users.byUsernameKey(key) !== null) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+    const passwordHash = await hasher.hash(password)
+    const now = clock.now()
+    const user: User = {
+      id: randomUUID(), username, passwordHash, profileImage: null, storeApiKey: null,
+      isActive: input.isActive ?? deps.newUserIsActive, isSuperuser: input.isSuperuser ?? false,
+      createdAt: now, updatedAt: now, lastLoginAt: null, optins: input.optins ?? {},
+    }
+    try {
+      store.users.insert(user, key)
+    } catch (err) {
+      // Two creations racing past the check above: the UNIQUE index decides.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+      throw err
+    }
+    audit.record({ type: 'user_created', userId: user.id, username, context: context ?? undefined, detail: { by: by?.id ?? null, isSuperuser: user.isSuperuser, isActive: user.isActive } })
+    return user
+  }
+
+  return {
+    create,
+    byId: (id: string): User | null => store.users.byId(id),
+    byUsername: (username: string): User | null => {
+      try {
+        return store.users.byUsernameKey(usernameKey(normalizeUsername(username)))
+      } catch {
+        return null
+      }
+    },
+    count: (): number => store.users.count(),
+    list: (opts: { skip: number; limit: number; search?: string }) => store.users.list(opts),
+
+    /** Creates LANGFLOW_SUPERUSER unless a user of that name exists (idempotent). */
+    async ensureSuperuser(username: string, password: string): Promise<User | null> {
+      if (store.users.byUsernameKey(usernameKey(normalizeUsername(username))) !== null) return null
+      return create({ username, password, isActive: true, isSuperuser: true }, null, null)
+    },
+
+    /** PATCH /users/{id}: Langflow's permission rules, then the change and what it revokes. */
+    async update(id: string, patch: UserPatch, actor: Actor): Promise<ChangeResult> {
+      const me = actor.user
+      const target = requireUser(id)
+      if (!me.isSuperuser) {
+        if (target.id !== me.id || patch.isSuperuser !== undefined) throw new AuthError('FORBIDDEN', 'Permission denied')
+        if (patch.password !== undefined) throw new AuthError('PASSWORD_CHANGE_NOT_ALLOWED', "You can't change your password here")
+        if (patch.isActive !== undefined) throw new AuthError('FORBIDDEN', 'Permission denied')
+      }
+      const changes: UserChanges = {}
+      let key: string | undefined
+      if (patch.username !== undefined) {
+        const username = normalizeUsername(patch.username)
+        key = usernameKey(username)
+        const other = store.users.byUsernameKey(key)
+        if (other !== null && other.id !== target.id) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+        changes.username = username
+      }
+      if (patch.profileImage !== undefined) {
+        if (patch.profileImage !== null && typeof patch.profileImage !== 'string') throw new AuthError('INVALID_INPUT', 'profile_image must be a string or null')
+        changes.profileImage = patch.profileImage
+      }
+      if (patch.optins !== undefined) {
+        if (patch.optins === null || typeof patch.optins !== 'object' || Array.isArray(patch.optins)) throw new AuthError('INVALID_INPUT', 'optins must be an object')
+        changes.optins = patch.optins as Record<string, unknown>
+      }
+      if (patch.lastLoginAt !== undefined) {
+        const at = patch.lastLoginAt === null ? null : Date.parse(String(patch.lastLoginAt))
+        if (at !== null && Number.isNaN(at)) throw new AuthError('INVALID_INPUT', 'last_login_at must be an ISO date or null')
+        changes.lastLoginAt = at
+      }
+      if (patch.isActive !== undefined) {
+        changes.isActive = bool(patch.isActive, 'is_active')
+        if (!changes.isActive && target.id === me.id) throw new AuthError('FORBIDDEN', "You can't deactivate your own account")
+      }
+      if (patch.isSuperuser !== undefined) changes.isSuperuser = bool(patch.isSuperuser, 'is_superuser')
+      guardLastSuperuser(target, changes.isActive === false || changes.isSuperuser === false)
+      if (patch.password !== undefined) changes.passwordHash = await hasher.hash(checkPassword(patch.password))
+
+      store.users.update(target.id, changes, key, clock.now())
+      const revoked: string[] = []
+      if (changes.isActive === false) revoked.push(...sessions.revokeUser(target.id, 'user_deactivated', { context: actor.context, by: me.id }))
+      if (changes.passwordHash !== undefined) {
+        revoked.push(...sessions.revokeUser(target.id, 'password_changed', { context: actor.context, by: me.id }))
+        audit.record({ type: 'password_changed', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id } })
+      }
+      const fields = Object.keys(changes).map((f) => (f === 'passwordHash' ? 'password' : f))
+      audit.record({ type: 'user_updated', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, fields, revokedSessions: revoked.length } })
+      return { user: requireUser(target.id), revokedSessions: revoked }
+    },
+
+    /** PATCH /users/{id}/reset-password: only for oneself, with the current password. Other
+     *  sessions of the user end; the one making the change stays signed in. */
+    async resetPassword(id: string, body: { currentPassword: unknown; password: unknown }, actor: Actor): Promise<ChangeResult> {
+      const me = actor.user
+      if (id !== me.id) throw new AuthError('USER_NOT_FOUND', "You can't change another user's password")
+      if (typeof body.currentPassword !== 'string') throw new AuthError('INVALID_INPUT', 'current_password is required')
+      const password = checkPassword(body.password)
+      if (!(await hasher.verify(body.currentPassword, me.passwordHash))) throw new AuthError('WRONG_CURRENT_PASSWORD', 'Current password is incorrect')
+      if (await hasher.verify(password, me.passwordHash)) throw new AuthError('SAME_PASSWORD', "You can't use your current password")
+      store.users.update(me.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
+      const revoked = sessions.revokeUser(me.id, 'password_changed', { keep: actor.sessionId, context: actor.context, by: me.id })
+      audit.record({ type: 'password_changed', userId: me.id, username: me.username, context: actor.context, detail: { by: me.id, revokedSessions: revoked.length } })
+      return { user: requireUser(me.id), revokedSessions: revoked }
+    },
+
+    remove(id: string, actor: Actor): ChangeResult {
+      const target = requireUser(id)
+      if (target.id === actor.user.id) throw new AuthError('SELF_DELETE', "You can't delete your own user account")
+      guardLastSuperuser(target, true)
+      const revoked = sessions.revokeUser(target.id, 'user_deleted', { context: actor.context, by: actor.user.id })
+      store.users.remove(target.id) // cascades to sessions, refresh tokens and API keys
+      audit.record({ type: 'user_deleted', userId: target.id, username: target.username, context: actor.context, detail: { by: actor.user.id, revokedSessions: revoked.length } })
+      return { user: target, revokedSessions: revoked }
+    },
+
+    async rehashIfNeeded(user: User, password: string, cost: number): Promise<void> {
+      if (hasher.costOf(user.passwordHash) === cost) return
+      store.users.update(user.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
+    },
+
+    markLogin(user: User): void {
+      store.users.update(user.id, { lastLoginAt: clock.now() }, undefined, clock.now())
+    },
+  }
+}
+
+export type Users = ReturnType<typeof createUsers>

@@ -1,0 +1,46 @@
+// The Express adapter: parses input, calls the core, maps results and errors. No auth rules here.
+
+import express from 'express'
+import type { Express } from 'express'
+import { existsSync } from 'node:fs'
+import type { AuthCore, Logger } from '../core/core.ts'
+import { createCookieJar } from './cookies.ts'
+import { createErrorHandler, notFound } from './error-handler.ts'
+import { apiKeyRoutes } from './routes/api-keys.ts'
+import { authRoutes } from './routes/auth.ts'
+import { userRoutes } from './routes/users.ts'
+import { wellKnownRoutes } from './routes/well-known.ts'
+
+export const BODY_LIMIT = '64kb'
+
+export function createApp(core: AuthCore, options: { log: Logger; consoleDir?: string }): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff')
+    next()
+  })
+
+  const api = express.Router()
+  // Tokens travel in these responses: never cache them (RFC 6749 §5.1).
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    next()
+  })
+  api.use(express.json({ limit: BODY_LIMIT }))
+  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }))
+  api.use(authRoutes(core, createCookieJar(core.config)))
+  api.use(userRoutes(core))
+  api.use(apiKeyRoutes(core))
+  api.use(notFound)
+
+  app.use(wellKnownRoutes(core))
+  app.use('/api/v1', api)
+  if (options.consoleDir !== undefined && existsSync(options.consoleDir)) {
+    app.use(express.static(options.consoleDir, { index: 'index.html', maxAge: 0 }))
+  }
+  app.use(notFound)
+  app.use(createErrorHandler(options.log))
+  return app
+}

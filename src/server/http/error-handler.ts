@@ -1,0 +1,84 @@
+// One table from the core's error codes to HTTP statuses; every error leaves as JSON
+// `{detail, code}` (Langflow's clients read `detail`), and every 401 says WWW-Authenticate: Bearer.
+
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
+import type { AuthErrorCode } from '../core/errors.ts'
+import { AuthError } from '../core/errors.ts'
+import type { Logger } from '../core/core.ts'
+
+const statusFor: Record<AuthErrorCode, number> = {
+  INVALID_CREDENTIALS: 401,
+  INACTIVE_USER: 401,
+  WAITING_FOR_APPROVAL: 400,
+  LOGIN_THROTTLED: 429,
+  NOT_AUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  TOKEN_EXPIRED: 401,
+  INVALID_API_KEY: 401,
+  INVALID_REFRESH_TOKEN: 401,
+  REFRESH_REUSED: 401,
+  SESSION_REVOKED: 401,
+  FORBIDDEN: 403,
+  NOT_SUPERUSER: 403,
+  USER_NOT_FOUND: 404,
+  USERNAME_TAKEN: 400,
+  INVALID_INPUT: 422,
+  WEAK_PASSWORD: 422,
+  PASSWORD_CHANGE_NOT_ALLOWED: 400,
+  SAME_PASSWORD: 400,
+  WRONG_CURRENT_PASSWORD: 400,
+  SELF_DELETE: 400,
+  LAST_SUPERUSER: 409,
+  API_KEY_NOT_FOUND: 400,
+  SIGNUP_DISABLED: 403,
+  AUTO_LOGIN_DISABLED: 403,
+  NO_SUPERUSER: 400,
+  SETUP_NOT_NEEDED: 409,
+  INVALID_SETUP_CODE: 403,
+  ENV_PINNED: 409,
+  INVALID_KEY: 422,
+}
+
+export function sendError(res: Response, status: number, detail: unknown, code: string): void {
+  if (res.headersSent) return
+  if (status === 401) res.set('WWW-Authenticate', 'Bearer')
+  res.status(status).json({ detail, code })
+}
+
+/** body-parser and friends throw errors carrying a 4xx `status` and a `type`. */
+interface HttpishError {
+  status?: unknown
+  type?: unknown
+  expose?: unknown
+  message: string
+}
+
+const parserMessages: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not valid JSON',
+  'entity.too.large': 'The request body is too large',
+  'encoding.unsupported': 'The request body encoding is not supported',
+  'charset.unsupported': 'The request body charset is not supported',
+  'request.aborted': 'The request was aborted',
+  'parameters.too.many': 'The request body has too many fields',
+}
+
+export function createErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (err instanceof AuthError) {
+      if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds))
+      sendError(res, statusFor[err.code], err.detail, err.code)
+      return
+    }
+    const e = err as HttpishError
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      const message = (typeof e.type === 'string' && parserMessages[e.type]) || (e.expose === true ? e.message : 'Bad request')
+      sendError(res, e.status, message, 'BAD_REQUEST')
+      return
+    }
+    // Only the method and path: never a query, header or body, which could hold a secret.
+    log.error('unhandled error', { method: req.method, path: req.path, error: err instanceof Error ? err.stack : String(err) })
+    sendError(res, 500, 'Internal server error', 'INTERNAL')
+  }
+}
+
+export const notFound: RequestHandler = (_req, res) => sendError(res, 404, 'Not Found', 'NOT_FOUND')

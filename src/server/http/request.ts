@@ -1,0 +1,71 @@
+// Reading requests at the edge: caller context, body fields, and credential resolution in
+// Langflow's order (Bearer header, then the access cookie, then x-api-key; never the URL query).
+
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { RequestContext } from '../core/audit.ts'
+import type { Principal } from '../core/authenticate.ts'
+import type { AuthCore } from '../core/core.ts'
+import { AuthError } from '../core/errors.ts'
+import { ACCESS_COOKIE, readCookie } from './cookies.ts'
+
+export function contextOf(req: Request): RequestContext {
+  const agent = req.get('user-agent')
+  return { ip: req.socket.remoteAddress ?? null, userAgent: agent === undefined ? null : agent.slice(0, 512) }
+}
+
+/** A field of a JSON or form body, or undefined. */
+export function field(req: Request, name: string): unknown {
+  const body: unknown = req.body
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
+  return Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined
+}
+
+/** The JSON body as an object; anything else is a 422. */
+export function jsonObject(req: Request): Record<string, unknown> {
+  const body: unknown = req.body
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body) || !req.is('application/json')) {
+    throw new AuthError('INVALID_INPUT', 'The request body must be a JSON object')
+  }
+  return body as Record<string, unknown>
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization
+  if (header === undefined) return undefined
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  return m?.[1]
+}
+
+/** The caller, or null when the request carries no credential at all. A bad credential throws. */
+export function resolvePrincipal(core: AuthCore, req: Request): Principal | null {
+  const token = bearerToken(req) ?? readCookie(req, ACCESS_COOKIE)
+  if (token !== undefined && token !== '') return core.authenticate.token(token)
+  const apiKey = req.get('x-api-key')
+  if (apiKey !== undefined && apiKey !== '') return core.authenticate.apiKey(apiKey)
+  return null
+}
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal
+}
+
+export function createGuards(core: AuthCore) {
+  const requireUser: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
+    const principal = resolvePrincipal(core, req)
+    if (principal === null) throw new AuthError('NOT_AUTHENTICATED', 'No authentication credentials provided')
+    res.locals.principal = principal
+    next()
+  }
+  const requireSuperuser: RequestHandler = (req, res, next) => {
+    requireUser(req, res, () => {
+      if (!principalOf(res).user.isSuperuser) throw new AuthError('NOT_SUPERUSER', "The user doesn't have enough privileges")
+      next()
+    })
+  }
+  return { requireUser, requireSuperuser }
+}
+
+export const actorOf = (req: Request, res: Response) => {
+  const p = principalOf(res)
+  return { user: p.user, sessionId: p.sessionId, context: contextOf(req) }
+}

@@ -1,0 +1,83 @@
+// Login, refresh, logout, auto-login and first-run setup, with Langflow's shapes and cookies.
+
+import { Router } from 'express'
+import type { Request } from 'express'
+import type { AuthCore } from '../../core/core.ts'
+import { AuthError } from '../../core/errors.ts'
+import type { CookieJar } from '../cookies.ts'
+import { REFRESH_COOKIE, readCookie } from '../cookies.ts'
+import { tokenResponse, userRead } from '../dto.ts'
+import { bearerToken, contextOf, field, resolvePrincipal } from '../request.ts'
+
+export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
+  const router = Router()
+  const ttl = () => ({ access: core.config.accessTtlSeconds, refresh: core.config.refreshTtlSeconds })
+
+  // OAuth2 password form (grant_type, if sent, must be "password"); a JSON body is accepted too.
+  router.post('/login', async (req, res) => {
+    const grant = field(req, 'grant_type')
+    if (grant !== undefined && grant !== '' && grant !== 'password') {
+      throw new AuthError('INVALID_INPUT', 'grant_type must be "password"')
+    }
+    const tokens = await core.login(field(req, 'username'), field(req, 'password'), contextOf(req))
+    cookies.setTokens(res, tokens, ttl())
+    cookies.setApiKeyCookie(res)
+    res.json(tokenResponse(tokens))
+  })
+
+  // The refresh cookie (Langflow), or a refresh_token field for clients without a cookie jar.
+  router.post('/refresh', async (req, res) => {
+    const fromBody = field(req, 'refresh_token')
+    const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+    if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
+    const tokens = await core.sessions.refresh(presented, contextOf(req))
+    cookies.setTokens(res, tokens, ttl())
+    res.json(tokenResponse(tokens))
+  })
+
+  // Ends the session server-side: the one of the access token, and the one of the refresh token.
+  router.post('/logout', (req, res) => {
+    const sessions = new Set<string>()
+    try {
+      const principal = bearerToken(req) !== undefined || readCookie(req, 'access_token_lf') ? resolvePrincipal(core, req) : null
+      if (principal?.sessionId) sessions.add(principal.sessionId)
+    } catch {
+      // an expired or revoked access token: logging out still clears what the client holds
+    }
+    const fromBody = field(req, 'refresh_token')
+    const refresh = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+    const session = refresh === '' ? null : core.sessions.sessionOfRefreshToken(refresh)
+    if (session !== null) sessions.add(session.id)
+    for (const id of sessions) core.sessions.revoke(id, 'logout', contextOf(req))
+    cookies.clearAll(res)
+    res.json({ message: 'Logout successful' })
+  })
+
+  router.get('/auto_login', async (req, res) => {
+    if (!core.config.autoLogin) {
+      throw new AuthError('AUTO_LOGIN_DISABLED', { message: 'Auto login is disabled. Please enable it in the settings', auto_login: false })
+    }
+    const name = core.config.superuser
+    const user = name === null ? null : core.users.byUsername(name)
+    if (user === null || !user.isSuperuser || !user.isActive) throw new AuthError('NO_SUPERUSER', "Super user hasn't been created")
+    const tokens = await core.sessions.create(user, contextOf(req))
+    // Langflow: the access cookie as a session cookie, and no refresh cookie.
+    cookies.setTokens(res, { accessToken: tokens.accessToken, refreshToken: null }, { access: null, refresh: 0 })
+    cookies.setApiKeyCookie(res)
+    res.json(tokenResponse(tokens))
+  })
+
+  router.get('/setup', (_req, res) => {
+    res.json({ needed: core.setup.needed() })
+  })
+
+  router.post('/setup', async (req: Request, res) => {
+    const user = await core.setup.complete(
+      { code: field(req, 'code'), username: field(req, 'username'), password: field(req, 'password') },
+      contextOf(req),
+    )
+    res.status(201).json(userRead(user))
+  })
+
+  return router
+}

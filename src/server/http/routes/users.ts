@@ -1,0 +1,92 @@
+// Langflow's /users routes: sign-up or superuser creation, whoami, list, patch, reset, delete.
+
+import { Router } from 'express'
+import type { AuthCore } from '../../core/core.ts'
+import { AuthError } from '../../core/errors.ts'
+import type { UserPatch } from '../../core/users/users.ts'
+import { userRead } from '../dto.ts'
+import { actorOf, contextOf, createGuards, jsonObject, principalOf, resolvePrincipal } from '../request.ts'
+
+const MAX_PAGE = 1000
+
+function pageParam(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new AuthError('INVALID_INPUT', `${name} must be a non-negative whole number`)
+  const n = Number(value)
+  if (n > max) throw new AuthError('INVALID_INPUT', `${name} must be at most ${max}`)
+  return n
+}
+
+// snake_case wire fields → the core's patch
+const PATCH_FIELDS: Record<string, keyof UserPatch> = {
+  username: 'username',
+  profile_image: 'profileImage',
+  password: 'password',
+  is_active: 'isActive',
+  is_superuser: 'isSuperuser',
+  last_login_at: 'lastLoginAt',
+  optins: 'optins',
+}
+
+export function userRoutes(core: AuthCore): Router {
+  const router = Router()
+  const { requireUser, requireSuperuser } = createGuards(core)
+
+  // A superuser always may; anyone else only when sign-up is on and auto-login off (Langflow newest).
+  router.post('/users/', async (req, res) => {
+    const body = jsonObject(req)
+    const caller = resolvePrincipal(core, req)
+    const bySuperuser = caller?.user.isSuperuser === true
+    if (!bySuperuser && (!core.config.enableSignup || core.config.autoLogin)) {
+      throw new AuthError('SIGNUP_DISABLED', 'Public user registration is disabled.')
+    }
+    const optins = body.optins
+    if (optins !== undefined && (optins === null || typeof optins !== 'object' || Array.isArray(optins))) {
+      throw new AuthError('INVALID_INPUT', 'optins must be an object')
+    }
+    const user = await core.users.create(
+      { username: body.username, password: body.password, optins: optins as Record<string, unknown> | undefined },
+      contextOf(req),
+      caller?.user ?? null,
+    )
+    res.status(201).json(userRead(user))
+  })
+
+  router.get('/users/whoami', requireUser, (_req, res) => {
+    res.json(userRead(principalOf(res).user))
+  })
+
+  router.get('/users/', requireSuperuser, (req, res) => {
+    const skip = pageParam(req.query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER)
+    const limit = pageParam(req.query.limit, 'limit', 10, MAX_PAGE)
+    const search = req.query.search
+    if (search !== undefined && typeof search !== 'string') throw new AuthError('INVALID_INPUT', 'search must be a string')
+    const page = core.users.list({ skip, limit, search: search === '' ? undefined : search })
+    res.json({ total_count: page.total, users: page.users.map(userRead) })
+  })
+
+  router.patch('/users/:id', requireUser, async (req, res) => {
+    const body = jsonObject(req)
+    const patch: UserPatch = {}
+    for (const [wire, name] of Object.entries(PATCH_FIELDS)) if (body[wire] !== undefined) patch[name] = body[wire]
+    const { user } = await core.users.update(String(req.params.id), patch, actorOf(req, res))
+    res.json(userRead(user))
+  })
+
+  router.patch('/users/:id/reset-password', requireUser, async (req, res) => {
+    const body = jsonObject(req)
+    const { user } = await core.users.resetPassword(
+      String(req.params.id),
+      { currentPassword: body.current_password, password: body.password },
+      actorOf(req, res),
+    )
+    res.json(userRead(user))
+  })
+
+  router.delete('/users/:id', requireSuperuser, (req, res) => {
+    core.users.remove(String(req.params.id), actorOf(req, res))
+    res.json({ detail: 'User deleted' })
+  })
+
+  return router
+}

@@ -1,0 +1,83 @@
+// createAuthServer: the embedded auth server as a library. The headless CLI and Electron's main
+// process both call it; it returns something to listen on and to close.
+
+import { createServer } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { join } from 'node:path'
+import type { Env } from './core/config.ts'
+import { withDotEnv } from './core/config-dir.ts'
+import type { Clock } from './core/clock.ts'
+import { createAuthCore } from './core/core.ts'
+import type { AuthCore, Logger } from './core/core.ts'
+import { createApp } from './http/app.ts'
+import { createLogger } from './log.ts'
+
+export interface AuthServerOptions {
+  readonly configDir: string
+  readonly env: Env
+  readonly log?: Logger
+  readonly clock?: Clock
+  /** A built console to serve at `/` (the renderer bundle), if any. */
+  readonly consoleDir?: string
+}
+
+export interface AuthServer {
+  readonly core: AuthCore
+  /** The one-time code that creates the first superuser, while no user exists. */
+  setupCode(): string | null
+  listen(port?: number, host?: string): Promise<{ host: string; port: number; url: string }>
+  close(): Promise<void>
+}
+
+/** Headers larger than this are refused; large enough that an oversized token still gets a JSON 401. */
+const MAX_HEADER_BYTES = 1_200_000
+const HEADERS_TIMEOUT_MS = 10_000
+const REQUEST_TIMEOUT_MS = 30_000
+
+export async function createAuthServer(options: AuthServerOptions): Promise<AuthServer> {
+  const log = options.log ?? createLogger()
+  const env = withDotEnv(options.env, join(options.configDir, '.env'))
+  const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
+  const app = createApp(core, { log, consoleDir: options.consoleDir })
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    app,
+  )
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy()
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    const body = JSON.stringify({ detail: tooLarge ? 'Request headers are too large' : 'Malformed request', code: 'BAD_REQUEST' })
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  })
+  let closing: Promise<void> | undefined
+
+  return {
+    core,
+    setupCode: () => core.setup.code(),
+    listen(port = core.config.port, host = core.config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          const address = server.address() as AddressInfo
+          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+          resolve({ host: address.address, port: address.port, url: `http://${shown}:${address.port}` })
+        })
+      })
+    },
+    close() {
+      // In-flight requests finish; idle keep-alive connections are closed so close() can end.
+      closing ??= new Promise<void>((resolve) => {
+        if (!server.listening) return resolve()
+        server.close(() => resolve())
+        server.closeIdleConnections()
+      }).then(() => core.close())
+      return closing
+    },
+  }
+}
+
+export { createApp } from './http/app.ts'
+export { ConfigError } from './core/errors.ts'
+export type { AuthCore } from './core/core.ts'
