@@ -1,0 +1,127 @@
+// Shared test plumbing: temp config dirs, a real server on 127.0.0.1:0, and small HTTP helpers.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import type { Clock } from '../src/server/core/clock.ts'
+import { createAuthServer } from '../src/server/index.ts'
+import type { AuthServer } from '../src/server/index.ts'
+import { createLogger } from '../src/server/log.ts'
+
+export const ADMIN = { username: 'admin', password: 'admin-password-1' }
+
+/** Env for a test server: the cheapest bcrypt cost the server allows, one hashing thread. */
+export function testEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    AUTHDOCK_BCRYPT_COST: '10',
+    AUTHDOCK_HASH_WORKERS: '1',
+    LANGFLOW_SUPERUSER: ADMIN.username,
+    LANGFLOW_SUPERUSER_PASSWORD: ADMIN.password,
+    ...extra,
+  }
+}
+
+export function tempDir(t: TestContext | { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'authdock-test-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export interface Running {
+  readonly server: AuthServer
+  readonly url: string
+  readonly configDir: string
+  readonly logs: string[]
+  close(): Promise<void>
+}
+
+/** Starts a real server on an ephemeral loopback port; it is closed when the test ends. */
+export async function startServer(
+  t: TestContext,
+  options: { env?: Record<string, string | undefined>; configDir?: string; clock?: Clock } = {},
+): Promise<Running> {
+  const configDir = options.configDir ?? tempDir(t)
+  const logs: string[] = []
+  const server = await createAuthServer({
+    configDir,
+    env: options.env ?? testEnv(),
+    clock: options.clock,
+    log: createLogger((line) => logs.push(line)),
+  })
+  const { url } = await server.listen(0, '127.0.0.1')
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await server.close()
+  }
+  t.after(close)
+  return { server, url, configDir, logs, close }
+}
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+  readonly cookies: Record<string, string>
+}
+
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  options: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string>; token?: string } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers }
+  let body: string | undefined
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(options.json)
+  } else if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(options.form).toString()
+  }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  const res = await fetch(url + path, { method, headers, body, redirect: 'manual' })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = text === '' ? null : JSON.parse(text)
+  } catch {
+    // not JSON: left as text so the assertion shows it
+  }
+  return { status: res.status, headers: res.headers, body: parsed, cookies: setCookies(res.headers) }
+}
+
+/** name → the full Set-Cookie line, for attribute checks. */
+export function setCookies(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of headers.getSetCookie()) out[line.slice(0, line.indexOf('='))] = line
+  return out
+}
+
+export interface Tokens {
+  readonly access: string
+  readonly refresh: string
+}
+
+export async function login(url: string, username = ADMIN.username, password = ADMIN.password): Promise<Tokens> {
+  const r = await call(url, 'POST', '/api/v1/login', { form: { username, password } })
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`)
+  return { access: r.body.access_token, refresh: r.body.refresh_token }
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.')
+  return {
+    header: JSON.parse(Buffer.from(h as string, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(p as string, 'base64url').toString()),
+  }
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start
+  return { now: () => now, advance: (ms) => void (now += ms) }
+}

@@ -1,0 +1,186 @@
+// POST /login, /logout, /auto_login and first-run setup over real HTTP: bodies, status codes,
+// cookies and their attributes, no user enumeration, and throttling of repeated failures.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ADMIN, call, login, startServer, testEnv } from '../helpers.ts'
+
+test('login with the OAuth2 password form returns a bearer pair and sets the three Langflow cookies', async (t) => {
+  const { url } = await startServer(t)
+  const r = await call(url, 'POST', '/api/v1/login', { form: { ...ADMIN, grant_type: 'password', scope: '' } })
+  assert.equal(r.status, 200)
+  assert.equal(r.body.token_type, 'bearer')
+  assert.equal(typeof r.body.access_token, 'string')
+  assert.equal(typeof r.body.refresh_token, 'string')
+  assert.equal(r.headers.get('cache-control'), 'no-store')
+
+  const access = r.cookies.access_token_lf as string
+  assert.match(access, new RegExp(`^access_token_lf=${r.body.access_token};`))
+  assert.match(access, /; Path=\//)
+  assert.match(access, /; Expires=/)
+  assert.doesNotMatch(access, /Max-Age|HttpOnly|Secure/)
+  assert.match(access, /SameSite=Lax/)
+
+  const refresh = r.cookies.refresh_token_lf as string
+  assert.match(refresh, new RegExp(`^refresh_token_lf=${r.body.refresh_token};`))
+  assert.match(refresh, /; HttpOnly/)
+  assert.match(refresh, /; Secure/)
+  assert.match(refresh, /SameSite=Strict/)
+  const expires = Date.parse(/Expires=([^;]+)/.exec(refresh)?.[1] ?? '')
+  assert.ok(Math.abs(expires - (Date.now() + 604800_000)) < 10_000, 'refresh cookie lives LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS')
+
+  assert.ok(r.cookies.apikey_tkn_lflw, 'the store-key cookie is set too')
+  assert.doesNotMatch(r.cookies.apikey_tkn_lflw as string, /Expires/)
+})
+
+test('login also accepts JSON, and the cookie attributes follow the LANGFLOW_* settings', async (t) => {
+  const { url } = await startServer(t, {
+    env: testEnv({ LANGFLOW_ACCESS_HTTPONLY: 'true', LANGFLOW_ACCESS_SECURE: 'true', LANGFLOW_ACCESS_SAME_SITE: 'strict', LANGFLOW_REFRESH_SAME_SITE: 'lax', LANGFLOW_COOKIE_DOMAIN: 'localhost', LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: '120' }),
+  })
+  const r = await call(url, 'POST', '/api/v1/login', { json: ADMIN })
+  assert.equal(r.status, 200)
+  assert.match(r.cookies.access_token_lf as string, /Domain=localhost; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict/)
+  assert.match(r.cookies.refresh_token_lf as string, /Domain=localhost;.*SameSite=Lax/)
+  const expires = Date.parse(/Expires=([^;]+)/.exec(r.cookies.access_token_lf as string)?.[1] ?? '')
+  assert.ok(Math.abs(expires - (Date.now() + 120_000)) < 5_000)
+})
+
+test('unknown user and wrong password get the same 401, with WWW-Authenticate', async (t) => {
+  const { url } = await startServer(t)
+  const wrong = await call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'not-the-password' } })
+  const unknown = await call(url, 'POST', '/api/v1/login', { form: { username: 'nobody-here', password: 'not-the-password' } })
+  for (const r of [wrong, unknown]) {
+    assert.equal(r.status, 401)
+    assert.deepEqual(r.body, { detail: 'Incorrect username or password', code: 'INVALID_CREDENTIALS' })
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer')
+    assert.equal(r.cookies.access_token_lf, undefined)
+  }
+})
+
+test('bad login bodies are 4xx JSON, never 5xx', async (t) => {
+  const { url } = await startServer(t)
+  const cases = [
+    await call(url, 'POST', '/api/v1/login', { form: { username: 'admin' } }),
+    await call(url, 'POST', '/api/v1/login', {}),
+    await call(url, 'POST', '/api/v1/login', { json: { username: 1, password: ['x'] } }),
+    await call(url, 'POST', '/api/v1/login', { form: { ...ADMIN, grant_type: 'client_credentials' } }),
+    await call(url, 'POST', '/api/v1/login', { headers: { 'content-type': 'application/json' }, form: undefined, json: undefined }),
+  ]
+  for (const r of cases) {
+    assert.equal(r.status, 422, JSON.stringify(r.body))
+    assert.equal(typeof r.body.detail, 'string')
+  }
+  const malformed = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' })
+  assert.equal(malformed.status, 400)
+  assert.equal(((await malformed.json()) as { detail: string }).detail, 'The request body is not valid JSON')
+  const huge = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=a&password=${'x'.repeat(200_000)}` })
+  assert.equal(huge.status, 413)
+})
+
+test('a password over 72 bytes never logs in, even when its first 72 bytes are right', async (t) => {
+  const password = 'p'.repeat(72)
+  const { url } = await startServer(t, { env: testEnv({ LANGFLOW_SUPERUSER_PASSWORD: password }) })
+  await login(url, ADMIN.username, password)
+  const r = await call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: `${password}extra` } })
+  assert.equal(r.status, 401)
+})
+
+test('repeated failures slow down, then lock with 429 and Retry-After; other addresses of the account are unaffected', async (t) => {
+  const { url, server } = await startServer(t)
+  const attempt = () => call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' } })
+  for (let i = 0; i < 3; i++) assert.equal((await attempt()).status, 401)
+  const locked = await attempt()
+  assert.equal(locked.status, 429)
+  assert.equal(locked.body.code, 'LOGIN_THROTTLED')
+  const retryAfter = Number(locked.headers.get('retry-after'))
+  assert.ok(retryAfter >= 1 && retryAfter <= 900)
+  // Even the right password is refused while locked: guessing cannot continue.
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 429)
+  // The lock is per account and address: the same account from elsewhere is not locked out.
+  assert.doesNotThrow(() => server.core.throttle.check('admin', '203.0.113.7'))
+  await new Promise((r) => setTimeout(r, retryAfter * 1000 + 50))
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 200)
+})
+
+test('logout revokes the session server-side and clears the cookies with the attributes they were set with', async (t) => {
+  const { url } = await startServer(t)
+  const first = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
+  const access = first.body.access_token
+  const out = await call(url, 'POST', '/api/v1/logout', { token: access })
+  assert.equal(out.status, 200)
+  assert.deepEqual(out.body, { message: 'Logout successful' })
+  for (const name of ['access_token_lf', 'refresh_token_lf', 'apikey_tkn_lflw']) {
+    const set = first.cookies[name] as string
+    const cleared = out.cookies[name] as string
+    assert.match(cleared, new RegExp(`^${name}=;`))
+    assert.match(cleared, /Expires=Thu, 01 Jan 1970/)
+    for (const attr of ['Path=/', 'HttpOnly', 'Secure', 'SameSite=Strict', 'SameSite=Lax']) {
+      assert.equal(cleared.includes(attr), set.includes(attr), `${name}: ${attr} as when set`)
+    }
+  }
+  // The access token issued before logout is refused at once, and so is the refresh token.
+  const after = await call(url, 'GET', '/api/v1/users/whoami', { token: access })
+  assert.equal(after.status, 401)
+  assert.equal(after.headers.get('www-authenticate'), 'Bearer')
+  assert.equal((await call(url, 'POST', '/api/v1/refresh', { form: { refresh_token: first.body.refresh_token } })).status, 401)
+})
+
+test('logout through the refresh cookie alone revokes that session', async (t) => {
+  const { url } = await startServer(t)
+  const tokens = await login(url)
+  const out = await call(url, 'POST', '/api/v1/logout', { headers: { cookie: `refresh_token_lf=${tokens.refresh}` } })
+  assert.equal(out.status, 200)
+  assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { token: tokens.access })).status, 401)
+  // Logging out with nothing, or with garbage, still answers 200 and clears cookies.
+  const bare = await call(url, 'POST', '/api/v1/logout', { headers: { authorization: 'Bearer garbage', cookie: 'refresh_token_lf=nope' } })
+  assert.equal(bare.status, 200)
+})
+
+test('auto_login answers as Langflow does when it is off', async (t) => {
+  const { url } = await startServer(t)
+  const r = await call(url, 'GET', '/api/v1/auto_login')
+  assert.equal(r.status, 403)
+  assert.equal(r.body.detail.auto_login, false)
+  assert.match(r.body.detail.message, /Auto login is disabled/)
+})
+
+test('auto_login, when explicitly enabled, opens a normal revocable session for the superuser without a refresh cookie', async (t) => {
+  const { url } = await startServer(t, { env: testEnv({ LANGFLOW_AUTO_LOGIN: 'true' }) })
+  const r = await call(url, 'GET', '/api/v1/auto_login')
+  assert.equal(r.status, 200)
+  assert.doesNotMatch(r.cookies.access_token_lf as string, /Expires/)
+  assert.equal(r.cookies.refresh_token_lf, undefined)
+  const me = await call(url, 'GET', '/api/v1/users/whoami', { token: r.body.access_token })
+  assert.equal(me.body.username, ADMIN.username)
+  await call(url, 'POST', '/api/v1/logout', { token: r.body.access_token })
+  assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { token: r.body.access_token })).status, 401)
+})
+
+test('first run without LANGFLOW_SUPERUSER: the one-time setup code creates the first superuser, once', async (t) => {
+  const { url, server } = await startServer(t, { env: testEnv({ LANGFLOW_SUPERUSER: undefined, LANGFLOW_SUPERUSER_PASSWORD: undefined }) })
+  assert.deepEqual((await call(url, 'GET', '/api/v1/setup')).body, { needed: true })
+  const code = server.setupCode()
+  assert.match(code ?? '', /^[A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5}$/)
+  const wrong = await call(url, 'POST', '/api/v1/setup', { json: { code: 'AAAAA-AAAAA-AAAAA', username: 'root', password: 'root-password' } })
+  assert.equal(wrong.status, 403)
+  const weak = await call(url, 'POST', '/api/v1/setup', { json: { code, username: 'root', password: 'short' } })
+  assert.equal(weak.status, 422)
+  const ok = await call(url, 'POST', '/api/v1/setup', { json: { code: code?.toLowerCase(), username: 'root', password: 'root-password' } })
+  assert.equal(ok.status, 201)
+  assert.equal(ok.body.is_superuser, true)
+  assert.equal(ok.body.is_active, true)
+  assert.equal(server.setupCode(), null)
+  const again = await call(url, 'POST', '/api/v1/setup', { json: { code, username: 'root2', password: 'root-password' } })
+  assert.equal(again.status, 409)
+  assert.deepEqual((await call(url, 'GET', '/api/v1/setup')).body, { needed: false })
+  await login(url, 'root', 'root-password')
+})
+
+test('unknown routes and methods answer JSON 404', async (t) => {
+  const { url } = await startServer(t)
+  for (const path of ['/api/v1/nope', '/nothing-here']) {
+    const r = await call(url, 'GET', path)
+    assert.equal(r.status, 404)
+    assert.equal(r.body.detail, 'Not Found')
+  }
+})
