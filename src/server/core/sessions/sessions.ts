@@ -46,9 +46,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     return { accessToken: token, refreshToken, session, user }
   }
 
-  /** Revokes durably first (the commit is fsynced), then drops the ids from the live set. */
+  /** Revokes durably first (one fsynced commit for all ids), then drops them from the live set. */
   function revoke(ids: readonly string[], reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
-    const revoked = store.sessions.revoke(ids, reason, clock.now())
+    const revoked = store.transaction(() => store.sessions.revoke(ids, reason, clock.now()))
     forget(revoked)
     for (const id of revoked) {
       const session = store.sessions.byId(id)
