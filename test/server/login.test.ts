@@ -71,7 +71,7 @@ test('bad login bodies are 4xx JSON, never 5xx', async (t) => {
     assert.equal(typeof r.body.detail, 'string')
   }
   const malformed = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' })
-  assert.equal(malformed.status, 400)
+  assert.equal(malformed.status, 422)
   assert.equal(((await malformed.json()) as { detail: string }).detail, 'The request body is not valid JSON')
   const huge = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=a&password=${'x'.repeat(200_000)}` })
   assert.equal(huge.status, 413)

@@ -444,3 +444,35 @@ test('DELETE /users/{id}: superuser only, never oneself, 404 for an unknown id',
   // The name is free again.
   assert.equal((await createUser(url, admin.access, 'UMA')).username, 'UMA')
 })
+
+for (const field of ['is_superuser', 'is_active'] as const) {
+  test(`two superusers removing each other's ${field} at the same moment: one wins, the other gets 409`, async (t) => {
+    const { url } = await startServer(t)
+    const admin = await login(url)
+    const me = (await whoami(url, admin.access)).body
+    const bob = await activeUser(url, admin.access, 'bob')
+    assert.equal((await patchUser(url, admin.access, bob.id, { is_superuser: true })).status, 200)
+    const bobTokens = await login(url, 'bob', passwordOf('bob'))
+    // Each request carries a password, so each waits on a bcrypt hash between its check and its write.
+    const replies = await Promise.all([
+      patchUser(url, admin.access, bob.id, { [field]: false, password: 'bob-new-password' }),
+      patchUser(url, bobTokens.access, me.id, { [field]: false, password: 'admin-new-password' }),
+    ])
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 409], JSON.stringify(replies.map((r) => r.body)))
+    const users = (await call(url, 'GET', '/api/v1/users/', { token: replies[0]?.status === 200 ? admin.access : bobTokens.access })).body.users
+    assert.equal(users.filter((u: { is_superuser: boolean; is_active: boolean }) => u.is_superuser && u.is_active).length, 1)
+  })
+}
+
+test('two users renamed to the same name at the same moment: one 200, one 400, never a 500', async (t) => {
+  const { url } = await startServer(t)
+  const admin = await login(url)
+  const carol = await createUser(url, admin.access, 'carol')
+  const dave = await createUser(url, admin.access, 'dave')
+  const replies = await Promise.all([
+    patchUser(url, admin.access, carol.id, { username: 'same', password: 'new-password-1' }),
+    patchUser(url, admin.access, dave.id, { username: 'Same', password: 'new-password-2' }),
+  ])
+  assert.deepEqual(replies.map((r) => r.status).sort(), [200, 400])
+  assertError(replies.find((r) => r.status === 400) as Reply, 400, 'This username is unavailable.')
+})

@@ -70,6 +70,11 @@ export function createErrorHandler(log: Logger): ErrorRequestHandler {
       return
     }
     const e = err as HttpishError
+    if (e?.type === 'entity.parse.failed') {
+      // FastAPI (and so Langflow) answers an unparsable JSON body with 422, not 400.
+      sendError(res, 422, parserMessages[e.type], 'INVALID_INPUT')
+      return
+    }
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       const message = (typeof e.type === 'string' && parserMessages[e.type]) || (e.expose === true ? e.message : 'Bad request')
       sendError(res, e.status, message, 'BAD_REQUEST')

@@ -58,6 +58,11 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     return user
   }
 
+  function requireFreeUsername(key: string, ownerId: string | null): void {
+    const holder = store.users.byUsernameKey(key)
+    if (holder !== null && holder.id !== ownerId) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+  }
+
   /** Refuses a change that would leave no active superuser (nobody could administer the server). */
   function guardLastSuperuser(target: User, losesSuperuser: boolean): void {
     if (losesSuperuser && target.isSuperuser && target.isActive && store.users.countActiveSuperusers() <= 1) {
@@ -69,7 +74,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     const username = normalizeUsername(input.username)
     const password = checkPassword(input.password)
     const key = usernameKey(username)
-    if (store.users.byUsernameKey(key) !== null) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+    requireFreeUsername(key, null) // early, before spending a bcrypt hash
     const passwordHash = await hasher.hash(password)
     const now = clock.now()
     const user: User = {
@@ -77,13 +82,11 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       isActive: input.isActive ?? deps.newUserIsActive, isSuperuser: input.isSuperuser ?? false,
       createdAt: now, updatedAt: now, lastLoginAt: null, optins: input.optins ?? {},
     }
-    try {
+    // Checked again after the hash: another creation may have taken the name meanwhile.
+    store.transaction(() => {
+      requireFreeUsername(key, null)
       store.users.insert(user, key)
-    } catch (err) {
-      // Two creations racing past the check above: the UNIQUE index decides.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
-      throw err
-    }
+    })
     audit.record({ type: 'user_created', userId: user.id, username, context: context ?? undefined, detail: { by: by?.id ?? null, isSuperuser: user.isSuperuser, isActive: user.isActive } })
     return user
   }
@@ -121,8 +124,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       if (patch.username !== undefined) {
         const username = normalizeUsername(patch.username)
         key = usernameKey(username)
-        const other = store.users.byUsernameKey(key)
-        if (other !== null && other.id !== target.id) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
+        requireFreeUsername(key, target.id)
         changes.username = username
       }
       if (patch.profileImage !== undefined) {
@@ -143,10 +145,18 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         if (!changes.isActive && target.id === me.id) throw new AuthError('FORBIDDEN', "You can't deactivate your own account")
       }
       if (patch.isSuperuser !== undefined) changes.isSuperuser = bool(patch.isSuperuser, 'is_superuser')
-      guardLastSuperuser(target, changes.isActive === false || changes.isSuperuser === false)
+      const losesSuperuser = changes.isActive === false || changes.isSuperuser === false
+      guardLastSuperuser(target, losesSuperuser) // early, before spending a bcrypt hash
       if (patch.password !== undefined) changes.passwordHash = await hasher.hash(checkPassword(patch.password))
 
-      store.users.update(target.id, changes, key, clock.now())
+      // Other requests ran while the hash was computed: check again and write in one transaction,
+      // so two superusers demoting each other at once cannot both succeed.
+      store.transaction(() => {
+        const current = requireUser(target.id)
+        guardLastSuperuser(current, losesSuperuser)
+        if (key !== undefined) requireFreeUsername(key, target.id)
+        store.users.update(target.id, changes, key, clock.now())
+      })
       const revoked: string[] = []
       if (changes.isActive === false) revoked.push(...sessions.revokeUser(target.id, 'user_deactivated', { context: actor.context, by: me.id }))
       if (changes.passwordHash !== undefined) {
