@@ -424,7 +424,7 @@ test('DELETE /users/{id}: superuser only, never oneself, 404 for an unknown id',
   const { url } = await startServer(t)
   const admin = await login(url)
   const adminId = (await whoami(url, admin.access)).body.id
-  const tara = await activeUser(url, admin.access, 'tara')
+  await activeUser(url, admin.access, 'tara')
   const uma = await createUser(url, admin.access, 'uma')
   const taraToken = (await login(url, 'tara', passwordOf('tara'))).access
 

@@ -1,5 +1,4 @@
-// Security events: written to the audit table and handed to live listeners (the admin event
-// stream builds on this). Never put a secret in `detail`.
+// Security events, written to the audit table. Never put a secret in `detail`.
 
 import type { Clock } from './clock.ts'
 import type { AuditEvent, Store } from './store/types.ts'
@@ -38,10 +37,7 @@ export interface AuditInput {
   readonly detail?: Record<string, unknown>
 }
 
-export type AuditListener = (event: AuditEvent) => void
-
 export function createAudit(store: Store, clock: Clock) {
-  const listeners = new Set<AuditListener>()
   return {
     record(input: AuditInput): AuditEvent {
       const event = {
@@ -54,14 +50,7 @@ export function createAudit(store: Store, clock: Clock) {
         userAgent: input.context?.userAgent ?? null,
         detail: input.detail ?? {},
       }
-      const saved: AuditEvent = { ...event, id: store.audit.insert(event) }
-      for (const listener of listeners) listener(saved)
-      return saved
-    },
-    recent: (limit: number, type?: AuditType): AuditEvent[] => store.audit.recent(limit, type),
-    subscribe(listener: AuditListener): () => void {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
+      return { ...event, id: store.audit.insert(event) }
     },
   }
 }

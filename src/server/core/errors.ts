@@ -31,7 +31,6 @@ export type AuthErrorCode =
   | 'SETUP_NOT_NEEDED'
   | 'INVALID_SETUP_CODE'
   | 'ENV_PINNED'
-  | 'INVALID_KEY'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

@@ -83,17 +83,6 @@ export function createLoginThrottle(clock: Clock) {
       const [pair] = keysFor(account, address)
       entries.delete(pair[0])
     },
-
-    /** Clears every lock on an account (an admin's unlock). */
-    unlock(account: string): void {
-      for (const key of [...entries.keys()]) if (key.startsWith(`pair:${account}\u0000`) || key === `account:${account}`) entries.delete(key)
-    },
-
-    isLocked(account: string): boolean {
-      const now = clock.now()
-      const e = live(`account:${account}`, now)
-      return (e?.lockedUntil ?? 0) > now
-    },
   }
 }
 

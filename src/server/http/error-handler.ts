@@ -36,7 +36,6 @@ const statusFor: Record<AuthErrorCode, number> = {
   SETUP_NOT_NEEDED: 409,
   INVALID_SETUP_CODE: 403,
   ENV_PINNED: 409,
-  INVALID_KEY: 422,
 }
 
 export function sendError(res: Response, status: number, detail: unknown, code: string): void {

@@ -69,8 +69,6 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       return true
     },
 
-    liveCount: (): number => live.size,
-
     async create(user: User, context: RequestContext): Promise<TokenPair> {
       const now = clock.now()
       const token = refreshTokens.first()
@@ -161,10 +159,6 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const row = store.sessions.tokenByHash(refreshTokens.hash(presented))
       return row === null ? null : store.sessions.byId(row.sessionId)
     },
-
-    byId: (id: string): Session | null => store.sessions.byId(id),
-    ofUser: (userId: string): Session[] => store.sessions.byUser(userId),
-    tokens: (sessionId: string) => store.sessions.tokens(sessionId),
 
     revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
       revoke([sessionId], reason, context, by).length > 0,

@@ -61,7 +61,6 @@ export interface SessionStore {
   byId(id: string): Session | null
   /** Sessions neither revoked nor expired at `now`: the in-memory live set is built from these. */
   live(now: number): Session[]
-  byUser(userId: string): Session[]
   /** Marks sessions revoked; returns the ids that were live before. */
   revoke(ids: readonly string[], reason: string, now: number): string[]
   liveIdsOfUser(userId: string, now: number): string[]
@@ -71,7 +70,6 @@ export interface SessionStore {
   tokenByGeneration(sessionId: string, generation: number): RefreshTokenRow | null
   markTokenUsed(id: string, now: number): boolean
   markReuse(id: string, now: number): void
-  tokens(sessionId: string): RefreshTokenRow[]
 }
 
 export type KeyState = 'active' | 'verify-only' | 'retired'
@@ -138,7 +136,6 @@ export type NewAuditEvent = Omit<AuditEvent, 'id'>
 
 export interface AuditStore {
   insert(event: NewAuditEvent): number
-  recent(limit: number, type?: string): AuditEvent[]
 }
 
 export interface SettingsStore {

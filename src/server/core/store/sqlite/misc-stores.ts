@@ -1,39 +1,13 @@
 // The small stores: audit events, saved settings and server metadata.
 
 import type { Db } from './database.ts'
-import type { AuditEvent, AuditStore, MetaStore, SettingsStore } from '../types.ts'
-
-interface AuditRow {
-  id: number
-  at: number
-  type: string
-  user_id: string | null
-  username: string | null
-  session_id: string | null
-  ip: string | null
-  user_agent: string | null
-  detail: string
-}
-
-const toEvent = (r: AuditRow): AuditEvent => ({
-  id: r.id,
-  at: r.at,
-  type: r.type,
-  userId: r.user_id,
-  username: r.username,
-  sessionId: r.session_id,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  detail: JSON.parse(r.detail) as Record<string, unknown>,
-})
+import type { AuditStore, MetaStore, SettingsStore } from '../types.ts'
 
 export function createAuditStore(db: Db): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events (at, type, user_id, username, session_id, ip, user_agent, detail)
     VALUES (@at, @type, @userId, @username, @sessionId, @ip, @userAgent, @detail)`)
-  const recent = db.prepare('SELECT * FROM audit_events WHERE (@type IS NULL OR type = @type) ORDER BY id DESC LIMIT @limit')
   return {
     insert: (e) => Number(insert.run({ ...e, detail: JSON.stringify(e.detail) }).lastInsertRowid),
-    recent: (limit, type) => (recent.all({ limit, type: type ?? null }) as AuditRow[]).map(toEvent),
   }
 }
 

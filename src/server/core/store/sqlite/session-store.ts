@@ -60,7 +60,6 @@ export function createSessionStore(db: Db): SessionStore {
     VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation)`)
   const byId = db.prepare('SELECT * FROM sessions WHERE id = ?')
   const live = db.prepare('SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > ?')
-  const byUser = db.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC')
   const liveIdsOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
   const revoke = db.prepare('UPDATE sessions SET revoked_at = @now, revoke_reason = @reason WHERE id = @id AND revoked_at IS NULL')
   const touch = db.prepare('UPDATE sessions SET generation = @generation, last_used_at = @lastUsedAt, expires_at = @expiresAt WHERE id = @id')
@@ -71,7 +70,6 @@ export function createSessionStore(db: Db): SessionStore {
   // The `used_at IS NULL` guard makes marking a token used a compare-and-set.
   const markUsed = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL')
   const markReuse = db.prepare('UPDATE refresh_tokens SET reuse_detected_at = coalesce(reuse_detected_at, ?) WHERE id = ?')
-  const tokens = db.prepare('SELECT * FROM refresh_tokens WHERE session_id = ? ORDER BY generation')
 
   return {
     insert: (s) => void insert.run(s),
@@ -80,7 +78,6 @@ export function createSessionStore(db: Db): SessionStore {
       return row ? toSession(row) : null
     },
     live: (now) => (live.all(now) as SessionRow[]).map(toSession),
-    byUser: (userId) => (byUser.all(userId) as SessionRow[]).map(toSession),
     revoke(ids, reason, now) {
       return ids.filter((id) => revoke.run({ id, reason, now }).changes > 0)
     },
@@ -97,6 +94,5 @@ export function createSessionStore(db: Db): SessionStore {
     },
     markTokenUsed: (id, now) => markUsed.run(now, id).changes > 0,
     markReuse: (id, now) => void markReuse.run(now, id),
-    tokens: (sessionId) => (tokens.all(sessionId) as TokenRow[]).map(toToken),
   }
 }
