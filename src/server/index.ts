@@ -10,6 +10,8 @@ import type { Clock } from './core/clock.ts'
 import { createAuthCore } from './core/core.ts'
 import type { AuthCore, Logger } from './core/core.ts'
 import { createApp } from './http/app.ts'
+import { createStreamHub } from './http/sse.ts'
+import type { StreamOptions } from './http/sse.ts'
 import { createLogger } from './log.ts'
 
 export interface AuthServerOptions {
@@ -19,6 +21,8 @@ export interface AuthServerOptions {
   readonly clock?: Clock
   /** A built console to serve at `/` (the renderer bundle), if any. */
   readonly consoleDir?: string
+  /** Heartbeat interval and cap of the event streams (tests shorten the heartbeat). */
+  readonly streams?: StreamOptions
 }
 
 export interface AuthServer {
@@ -38,7 +42,9 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
   const log = options.log ?? createLogger()
   const env = withDotEnv(options.env, join(options.configDir, '.env'))
   const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
-  const app = createApp(core, { log, consoleDir: options.consoleDir })
+  const streams = createStreamHub(options.streams)
+  let boundHost: string | null = null
+  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenHost: () => boundHost })
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     app,
@@ -61,6 +67,7 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
         server.listen(port, host, () => {
           server.off('error', reject)
           const address = server.address() as AddressInfo
+          boundHost = address.address
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
           resolve({ host: address.address, port: address.port, url: `http://${shown}:${address.port}` })
         })
@@ -71,6 +78,7 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
       closing ??= new Promise<void>((resolve) => {
         if (!server.listening) return resolve()
         server.close(() => resolve())
+        streams.closeAll() // an open event stream would keep close() waiting
         server.closeIdleConnections()
       }).then(() => core.close())
       return closing

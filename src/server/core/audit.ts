@@ -1,12 +1,16 @@
-// Security events, written to the audit table. Never put a secret in `detail`.
+// Security events: written to the audit table, and published as they are written to whoever
+// listens (the admin event stream, the revocation stream). The row id is the event id, so a
+// client that reconnects asks the table for what it missed. Never put a secret in `detail`.
 
 import type { Clock } from './clock.ts'
-import type { AuditEvent, Store } from './store/types.ts'
+import type { AuditEvent, AuditFilter, Store } from './store/types.ts'
 
 export type AuditType =
   | 'login_succeeded'
   | 'login_failed'
   | 'login_throttled'
+  | 'account_locked'
+  | 'account_unlocked'
   | 'session_created'
   | 'session_refreshed'
   | 'session_revoked'
@@ -18,9 +22,18 @@ export type AuditType =
   | 'api_key_created'
   | 'api_key_deleted'
   | 'key_rotated'
+  | 'key_imported'
   | 'algorithm_switched'
   | 'key_retired'
+  | 'settings_changed'
   | 'setup_completed'
+
+export const AUDIT_TYPES: readonly AuditType[] = [
+  'login_succeeded', 'login_failed', 'login_throttled', 'account_locked', 'account_unlocked', 'session_created',
+  'session_refreshed', 'session_revoked', 'refresh_reuse_detected', 'user_created', 'user_updated', 'user_deleted',
+  'password_changed', 'api_key_created', 'api_key_deleted', 'key_rotated', 'key_imported', 'algorithm_switched',
+  'key_retired', 'settings_changed', 'setup_completed',
+]
 
 /** Who did it and from where, as far as the caller knows. */
 export interface RequestContext {
@@ -37,7 +50,15 @@ export interface AuditInput {
   readonly detail?: Record<string, unknown>
 }
 
-export function createAudit(store: Store, clock: Clock) {
+export type AuditListener = (event: AuditEvent) => void
+
+/** Rows deleted per step of the retention sweep; the event loop runs between steps. */
+const PURGE_BATCH = 2_000
+const EXPORT_BATCH = 500
+const DAY_MS = 86_400_000
+
+export function createAudit(store: Store, clock: Clock, onListenerError: (err: unknown) => void = () => {}) {
+  const listeners = new Set<AuditListener>()
   return {
     record(input: AuditInput): AuditEvent {
       const event = {
@@ -50,7 +71,50 @@ export function createAudit(store: Store, clock: Clock) {
         userAgent: input.context?.userAgent ?? null,
         detail: input.detail ?? {},
       }
-      return { ...event, id: store.audit.insert(event) }
+      const stored: AuditEvent = { ...event, id: store.audit.insert(event) }
+      for (const listener of listeners) {
+        try {
+          listener(stored)
+        } catch (err) {
+          onListenerError(err) // one broken listener must not fail the request that made the event
+        }
+      }
+      return stored
+    },
+
+    /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+    subscribe(listener: AuditListener): () => void {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    listenerCount: (): number => listeners.size,
+
+    query: (filter: AuditFilter, page: { skip: number; limit: number }) => store.audit.query(filter, page),
+    after: (id: number, limit: number): AuditEvent[] => store.audit.after(id, limit),
+    lastId: (): number => store.audit.lastId(),
+    count: (filter: AuditFilter): number => store.audit.count(filter),
+
+    /** Every matching event, newest first, a batch at a time so no database cursor stays open. */
+    async *export(filter: AuditFilter): AsyncGenerator<AuditEvent> {
+      let beforeId = Number.MAX_SAFE_INTEGER
+      for (;;) {
+        const batch = store.audit.before(filter, beforeId, EXPORT_BATCH)
+        for (const event of batch) yield event
+        if (batch.length < EXPORT_BATCH) return
+        beforeId = (batch.at(-1) as AuditEvent).id
+      }
+    },
+
+    /** Deletes events older than the retention in small batches, yielding to requests between them. */
+    async purge(retentionDays: number): Promise<number> {
+      const before = clock.now() - retentionDays * DAY_MS
+      let total = 0
+      for (;;) {
+        const n = store.audit.deleteBefore(before, PURGE_BATCH)
+        total += n
+        if (n < PURGE_BATCH) return total
+        await new Promise((resolve) => setImmediate(resolve))
+      }
     },
   }
 }

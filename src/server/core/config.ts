@@ -28,6 +28,7 @@ export interface Config {
   readonly accessTtlSeconds: number
   readonly refreshTtlSeconds: number
   readonly refreshGraceSeconds: number
+  readonly auditRetentionDays: number
   /** The bootstrap superuser's name (auto-login signs in as this user); its password is not kept. */
   readonly superuser: string | null
   readonly newUserIsActive: boolean
@@ -95,6 +96,7 @@ const settings = {
   LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 3600, saved: true },
   LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 604800, saved: true },
   AUTHDOCK_REFRESH_GRACE_SECONDS: { parse: integer(0, 300, 'seconds'), fallback: 10, saved: true },
+  AUTHDOCK_AUDIT_RETENTION_DAYS: { parse: integer(1, 3650, 'days'), fallback: 90, saved: true },
   LANGFLOW_SUPERUSER: { parse: optional(text), fallback: null },
   LANGFLOW_NEW_USER_IS_ACTIVE: { parse: bool, fallback: false },
   LANGFLOW_AUTO_LOGIN: { parse: bool, fallback: false },
@@ -114,6 +116,13 @@ const settings = {
 export type SettingName = keyof typeof settings
 export const SETTING_NAMES = Object.keys(settings) as SettingName[]
 export const SAVABLE_SETTINGS = SETTING_NAMES.filter((n) => 'saved' in settings[n])
+
+export type SavableSetting = (typeof SAVABLE_SETTINGS)[number]
+
+/** Parses a value for a setting the admin API may save; throws ConfigError with the reason. */
+export function parseSavable(name: SavableSetting, raw: string): unknown {
+  return settings[name].parse(raw, name)
+}
 
 type Values = { [K in SettingName]: ReturnType<(typeof settings)[K]['parse']> }
 
@@ -157,6 +166,7 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
     accessTtlSeconds: v.LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS,
     refreshTtlSeconds: v.LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS,
     refreshGraceSeconds: v.AUTHDOCK_REFRESH_GRACE_SECONDS,
+    auditRetentionDays: v.AUTHDOCK_AUDIT_RETENTION_DAYS,
     superuser: v.LANGFLOW_SUPERUSER?.trim() || null,
     newUserIsActive: v.LANGFLOW_NEW_USER_IS_ACTIVE,
     autoLogin: v.LANGFLOW_AUTO_LOGIN,

@@ -2,6 +2,9 @@
 // Knows nothing of HTTP or Electron; everything from the platform comes in as an argument.
 
 import { join } from 'node:path'
+import { createChecklist } from './admin/checklist.ts'
+import { createKeyAdmin } from './admin/key-admin.ts'
+import { createOverview } from './admin/overview.ts'
 import { createApiKeys } from './api-keys.ts'
 import { createAudit } from './audit.ts'
 import { createAuthenticator } from './authenticate.ts'
@@ -11,10 +14,12 @@ import type { Env } from './config.ts'
 import { loadConfig } from './config.ts'
 import { ensureConfigDir } from './config-dir.ts'
 import { AuthError, ConfigError } from './errors.ts'
+import { createIntrospection } from './introspection.ts'
 import { createKeyRing } from './keys/key-ring.ts'
 import { createLogin } from './login.ts'
 import { createLoginThrottle } from './login-throttle.ts'
 import { createSessions } from './sessions/sessions.ts'
+import { createRuntimeSettings } from './settings.ts'
 import { createSetup } from './setup.ts'
 import { createSqliteStore } from './store/sqlite/index.ts'
 import { createAccessTokens } from './tokens/access-tokens.ts'
@@ -45,23 +50,19 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
   let hasher: PasswordHasher | undefined
   try {
     const { config, bootstrap } = loadConfig(env, store.settings.all())
-    const audit = createAudit(store, clock)
-    const ttl = {
-      accessTtlSeconds: () => config.accessTtlSeconds,
-      refreshTtlSeconds: () => config.refreshTtlSeconds,
-      refreshGraceSeconds: () => config.refreshGraceSeconds,
-    }
+    const audit = createAudit(store, clock, (err) => log.error('an event listener failed', { error: String(err) }))
+    const settings = createRuntimeSettings({ config, store, clock, audit })
     const keys = await createKeyRing({
       store, configDir, clock, config,
-      accessTtlSeconds: ttl.accessTtlSeconds,
-      onChange: (e) => audit.record({ type: e.type, detail: { ...e } }),
+      accessTtlSeconds: settings.accessTtlSeconds,
+      onChange: ({ by, ...e }) => audit.record({ type: e.type, userId: by?.user.id, username: by?.user.username, context: by?.context, detail: { ...e } }),
       warn: (m) => log.warn(m),
     })
     const accessTokens = createAccessTokens(keys, clock, config.issuer)
-    const sessions = createSessions({ store, clock, accessTokens, audit, settings: ttl })
+    const sessions = createSessions({ store, clock, accessTokens, audit, settings })
     hasher = createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers })
-    const users = createUsers({ store, clock, hasher, sessions, audit, newUserIsActive: config.newUserIsActive })
     const throttle = createLoginThrottle(clock)
+    const users = createUsers({ store, clock, hasher, sessions, audit, throttle, newUserIsActive: config.newUserIsActive })
     const apiKeys = createApiKeys({ store, clock, audit })
     const login = createLogin({
       users, sessions, hasher, throttle, audit, bcryptCost: config.bcryptCost,
@@ -71,15 +72,25 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     const setup = createSetup({ users, audit, throttle })
     // Warm the dummy hash now so the first unknown-user login costs what a real one does.
     hasher.dummyHash().catch((err: unknown) => log.warn('could not prepare the dummy password hash', { error: String(err) }))
-    const timer = setInterval(() => {
+    let purging = false
+    const maintain = () => {
       keys.retireDue()
       sessions.sweep()
-    }, MAINTENANCE_INTERVAL_MS)
+      if (purging) return
+      purging = true
+      audit
+        .purge(settings.auditRetentionDays())
+        .catch((err: unknown) => log.error('audit retention sweep failed', { error: String(err) }))
+        .finally(() => void (purging = false))
+    }
+    maintain()
+    const timer = setInterval(maintain, MAINTENANCE_INTERVAL_MS)
     timer.unref()
     const ownHasher = hasher
 
     return {
       config,
+      settings,
       configDir,
       clock,
       audit,
@@ -92,6 +103,10 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       throttle,
       setup,
       authenticate: createAuthenticator({ store, accessTokens, sessions, apiKeys }),
+      introspection: createIntrospection({ store, clock, accessTokens, sessions }),
+      keyAdmin: createKeyAdmin({ keys, sessions }),
+      overview: createOverview({ store, clock, audit, sessions, keys }),
+      checklist: createChecklist({ config, configDir, settings, keys }),
       async close(): Promise<void> {
         clearInterval(timer)
         await ownHasher.close()

@@ -31,6 +31,10 @@ export type AuthErrorCode =
   | 'SETUP_NOT_NEEDED'
   | 'INVALID_SETUP_CODE'
   | 'ENV_PINNED'
+  | 'INVALID_KEY'
+  | 'SESSION_NOT_FOUND'
+  | 'CONFIRMATION_REQUIRED'
+  | 'TOO_MANY_STREAMS'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode
@@ -38,17 +42,20 @@ export class AuthError extends Error {
   readonly detail: unknown
   /** Seconds a throttled client should wait (sent as Retry-After). */
   readonly retryAfterSeconds: number | undefined
+  /** Extra machine-readable fields sent beside detail and code (e.g. the pinning `variable`). */
+  readonly fields: Readonly<Record<string, unknown>>
 
   constructor(
     code: AuthErrorCode,
     detail: unknown = code,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; fields?: Record<string, unknown> } = {},
   ) {
     super(typeof detail === 'string' ? detail : code, { cause: options.cause })
     this.name = 'AuthError'
     this.code = code
     this.detail = detail
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.fields = options.fields ?? {}
   }
 }
 

@@ -79,6 +79,25 @@ export function createLoginThrottle(clock: Clock) {
       return lockMs
     },
 
+    /** When the account is locked until (epoch ms; 0 if it is not), from any address. */
+    lockedUntil(account: string): number {
+      const now = clock.now()
+      let until = 0
+      for (const [key, e] of entries) {
+        if ((key === `account:${account}` || key.startsWith(`pair:${account}\u0000`)) && e.lockedUntil > now) until = Math.max(until, e.lockedUntil)
+      }
+      return until
+    },
+
+    /** An admin's unlock: forgets the account's failures from every address. Returns whether any were held. */
+    unlock(account: string): boolean {
+      let any = false
+      for (const key of [...entries.keys()]) {
+        if (key === `account:${account}` || key.startsWith(`pair:${account}\u0000`)) any = entries.delete(key) || any
+      }
+      return any
+    },
+
     succeed(account: string, address: string | null): void {
       const [pair] = keysFor(account, address)
       entries.delete(pair[0])

@@ -28,7 +28,9 @@ export function createLogin(deps: { users: Users; sessions: Sessions; hasher: Pa
     const ok = await hasher.verify(password, usable ? user.passwordHash : await hasher.dummyHash())
     if (!usable || !ok) {
       const lockMs = throttle.fail(account, context.ip)
-      audit.record({ type: 'login_failed', userId: user?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds: Math.ceil(lockMs / 1000) } })
+      const lockedForSeconds = Math.ceil(lockMs / 1000)
+      audit.record({ type: 'login_failed', userId: user?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
+      if (lockMs > 0) audit.record({ type: 'account_locked', userId: user?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
       throw wrong()
     }
     throttle.succeed(account, context.ip)

@@ -6,14 +6,28 @@ import { existsSync } from 'node:fs'
 import type { AuthCore, Logger } from '../core/core.ts'
 import { createCookieJar } from './cookies.ts'
 import { createErrorHandler, notFound } from './error-handler.ts'
+import { adminRoutes } from './routes/admin.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
+import { localAppRoutes } from './routes/local-apps.ts'
+import { createStreamHub } from './sse.ts'
+import type { StreamHub } from './sse.ts'
 import { authRoutes } from './routes/auth.ts'
 import { userRoutes } from './routes/users.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
 
 export const BODY_LIMIT = '64kb'
 
-export function createApp(core: AuthCore, options: { log: Logger; consoleDir?: string }): Express {
+export interface AppOptions {
+  readonly log: Logger
+  readonly consoleDir?: string
+  /** Event streams; closed by the server at shutdown. */
+  readonly streams?: StreamHub
+  /** The address the server is bound to, for the security checklist. */
+  readonly listenHost?: () => string | null
+}
+
+export function createApp(core: AuthCore, options: AppOptions): Express {
+  const streams = options.streams ?? createStreamHub()
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
@@ -33,6 +47,8 @@ export function createApp(core: AuthCore, options: { log: Logger; consoleDir?: s
   api.use(authRoutes(core, createCookieJar(core.config)))
   api.use(userRoutes(core))
   api.use(apiKeyRoutes(core))
+  api.use(localAppRoutes(core, streams))
+  api.use('/admin', adminRoutes(core, { streams, listenHost: options.listenHost ?? (() => null) }))
   api.use(notFound)
 
   app.use(wellKnownRoutes(core))

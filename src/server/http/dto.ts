@@ -1,7 +1,7 @@
 // Wire shapes, Langflow's spelling included (`create_at`).
 
 import { toIso } from '../core/clock.ts'
-import type { ApiKey, User } from '../core/store/types.ts'
+import type { ApiKey, AuditEvent, KeyRecord, RefreshTokenRow, Session, User } from '../core/store/types.ts'
 
 export const userRead = (u: User) => ({
   id: u.id,
@@ -34,4 +34,57 @@ export const tokenResponse = (t: { accessToken: string; refreshToken: string | n
   access_token: t.accessToken,
   refresh_token: t.refreshToken,
   token_type: 'bearer',
+})
+
+export const sessionRead = (s: Session & { username?: string }, now: number) => ({
+  id: s.id,
+  user_id: s.userId,
+  username: s.username ?? null,
+  state: s.revokedAt !== null ? 'revoked' : s.expiresAt <= now ? 'expired' : 'active',
+  created_at: toIso(s.createdAt),
+  last_used_at: toIso(s.lastUsedAt),
+  expires_at: toIso(s.expiresAt),
+  ip: s.ip,
+  user_agent: s.userAgent,
+  generation: s.generation,
+  revoked_at: toIso(s.revokedAt),
+  revoke_reason: s.revokeReason,
+  access_kid: s.accessKid,
+})
+
+/** One link of a refresh-token family; the token itself is never stored, so never shown. */
+export const refreshLinkRead = (r: RefreshTokenRow) => ({
+  generation: r.generation,
+  issued_at: toIso(r.issuedAt),
+  expires_at: toIso(r.expiresAt),
+  issued_ip: r.issuedIp,
+  issued_user_agent: r.issuedUserAgent,
+  used_at: toIso(r.usedAt),
+  reuse_detected_at: toIso(r.reuseDetectedAt),
+})
+
+export const keyRead = (k: KeyRecord, liveSessions: number) => ({
+  kid: k.kid,
+  alg: k.alg,
+  state: k.state,
+  source: k.source,
+  fingerprint: k.fingerprint,
+  created_at: toIso(k.createdAt),
+  activated_at: toIso(k.activatedAt),
+  deactivated_at: toIso(k.deactivatedAt),
+  retire_after: toIso(k.retireAfter),
+  retired_at: toIso(k.retiredAt),
+  live_sessions: liveSessions,
+})
+
+export const auditRead = (e: AuditEvent) => ({
+  id: e.id,
+  at: toIso(e.at),
+  type: e.type,
+  user_id: e.userId,
+  username: e.username,
+  session_id: e.sessionId,
+  ip: e.ip,
+  user_agent: e.userAgent,
+  detail: e.detail,
 })

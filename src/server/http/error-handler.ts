@@ -36,12 +36,16 @@ const statusFor: Record<AuthErrorCode, number> = {
   SETUP_NOT_NEEDED: 409,
   INVALID_SETUP_CODE: 403,
   ENV_PINNED: 409,
+  INVALID_KEY: 422,
+  SESSION_NOT_FOUND: 404,
+  CONFIRMATION_REQUIRED: 400,
+  TOO_MANY_STREAMS: 429,
 }
 
-export function sendError(res: Response, status: number, detail: unknown, code: string): void {
+export function sendError(res: Response, status: number, detail: unknown, code: string, fields: Readonly<Record<string, unknown>> = {}): void {
   if (res.headersSent) return
   if (status === 401) res.set('WWW-Authenticate', 'Bearer')
-  res.status(status).json({ detail, code })
+  res.status(status).json({ ...fields, detail, code })
 }
 
 /** body-parser and friends throw errors carrying a 4xx `status` and a `type`. */
@@ -65,7 +69,7 @@ export function createErrorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (err instanceof AuthError) {
       if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds))
-      sendError(res, statusFor[err.code], err.detail, err.code)
+      sendError(res, statusFor[err.code], err.detail, err.code, err.fields)
       return
     }
     const e = err as HttpishError

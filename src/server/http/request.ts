@@ -69,3 +69,47 @@ export const actorOf = (req: Request, res: Response) => {
   const p = principalOf(res)
   return { user: p.user, sessionId: p.sessionId, context: contextOf(req) }
 }
+
+const MAX_PAGE = 1000
+
+function wholeNumber(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new AuthError('INVALID_INPUT', `${name} must be a non-negative whole number`)
+  const n = Number(value)
+  if (n > max) throw new AuthError('INVALID_INPUT', `${name} must be at most ${max}`)
+  return n
+}
+
+/** `skip` and `limit` from the query string (Langflow's names), validated. */
+export function pageOf(req: Request, defaultLimit = 10): { skip: number; limit: number } {
+  return {
+    skip: wholeNumber(req.query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER),
+    limit: wholeNumber(req.query.limit, 'limit', defaultLimit, MAX_PAGE),
+  }
+}
+
+/** A single query-string value; empty is taken as absent, repeated is an error. */
+export function queryText(req: Request, name: string, maxLength = 256): string | undefined {
+  const value = req.query[name]
+  if (value === undefined || value === '') return undefined
+  if (typeof value !== 'string') throw new AuthError('INVALID_INPUT', `${name} must be given once, as text`)
+  if (value.length > maxLength) throw new AuthError('INVALID_INPUT', `${name} must be at most ${maxLength} characters`)
+  return value
+}
+
+/** An ISO 8601 date (or epoch milliseconds) from the query string, as epoch milliseconds. */
+export function queryTime(req: Request, name: string): number | undefined {
+  const value = queryText(req, name, 64)
+  if (value === undefined) return undefined
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value)
+  if (Number.isNaN(ms)) throw new AuthError('INVALID_INPUT', `${name} must be an ISO 8601 date, e.g. 2026-01-31T12:00:00Z`)
+  return ms
+}
+
+/** One of `choices` from the query string, or undefined. */
+export function queryChoice<T extends string>(req: Request, name: string, choices: readonly T[]): T | undefined {
+  const value = queryText(req, name)
+  if (value === undefined) return undefined
+  if (!(choices as readonly string[]).includes(value)) throw new AuthError('INVALID_INPUT', `${name} must be one of ${choices.join(', ')}`)
+  return value as T
+}

@@ -3,6 +3,7 @@
 // Metadata lives in the database, material in files of the config dir (or in env, never copied).
 
 import type { JsonWebKey } from 'node:crypto'
+import type { RequestContext } from '../audit.ts'
 import type { Algorithm, Config } from '../config.ts'
 import type { Clock } from '../clock.ts'
 import { AuthError, ConfigError } from '../errors.ts'
@@ -23,10 +24,28 @@ export interface KeyRingDeps {
   readonly warn?: (message: string) => void
 }
 
-export type KeyRingEvent =
+/** Who asked for a change, for the audit trail (absent for the server's own retirements). */
+export interface KeyChangeActor {
+  readonly user: { readonly id: string; readonly username: string }
+  readonly context: RequestContext
+}
+
+export type KeyRingEvent = (
   | { readonly type: 'key_rotated'; readonly kid: string; readonly alg: Algorithm; readonly previousKid: string | null }
   | { readonly type: 'algorithm_switched'; readonly kid: string; readonly alg: Algorithm; readonly previousKid: string | null; readonly previousAlg: Algorithm | null }
   | { readonly type: 'key_retired'; readonly kid: string; readonly alg: Algorithm }
+  | { readonly type: 'key_imported'; readonly kid: string; readonly alg: Algorithm; readonly previousKid: string | null }
+) & { readonly by?: KeyChangeActor }
+
+/** Key material an admin brings: a secret for HS256, a PEM pair for RS256/RS512. */
+export interface ImportedMaterial {
+  readonly secret?: unknown
+  readonly privateKey?: unknown
+  readonly publicKey?: unknown
+}
+
+const MAX_SECRET_LENGTH = 1024
+const MAX_PEM_LENGTH = 16_384
 
 export interface Jwk extends JsonWebKey {
   kid: string
@@ -116,11 +135,13 @@ export async function createKeyRing(deps: KeyRingDeps) {
     return { key, source: 'generated', files }
   }
 
-  function retireDue(): string[] {
+  /** Retires verify-only keys whose last token has expired; with `all`, every verify-only key now. */
+  function retireDue(all = false): string[] {
     const now = clock.now()
     const retired: string[] = []
     for (const record of store.keys.all()) {
-      if (record.state !== 'verify-only' || record.retireAfter === null || record.retireAfter > now) continue
+      if (record.state !== 'verify-only') continue
+      if (!all && (record.retireAfter === null || record.retireAfter > now)) continue
       store.keys.retire(record.kid, now)
       usable.delete(record.kid)
       if (record.privateFile !== null) removeMaterial(configDir, { privateFile: record.privateFile, publicFile: record.publicFile })
@@ -129,6 +150,37 @@ export async function createKeyRing(deps: KeyRingDeps) {
     }
     if (retired.length > 0) refreshJwks()
     return retired
+  }
+
+  /** Validates what an admin pasted; every problem is an INVALID_KEY naming what is wrong. */
+  function importedMaterial(alg: Algorithm, input: ImportedMaterial): Material {
+    const bad = (message: string) => new AuthError('INVALID_KEY', message)
+    if (!isRsa(alg)) {
+      const { secret } = input
+      if (typeof secret !== 'string') throw bad('secret is required for HS256')
+      if (secret.length < 32) throw bad(`secret must be at least 32 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`)
+      if (secret.length > MAX_SECRET_LENGTH) throw bad(`secret must be at most ${MAX_SECRET_LENGTH} characters long`)
+      return { kind: 'secret', secret }
+    }
+    const { privateKey, publicKey } = input
+    if (typeof privateKey !== 'string' || privateKey.trim() === '') throw bad(`private_key (PEM) is required for ${alg}`)
+    if (publicKey !== undefined && publicKey !== null && typeof publicKey !== 'string') throw bad('public_key must be a PEM string')
+    if (privateKey.length > MAX_PEM_LENGTH || (publicKey?.length ?? 0) > MAX_PEM_LENGTH) throw bad('the key is too large')
+    try {
+      return parseRsa(privateKey, publicKey || null).material
+    } catch (err) {
+      if (!(err instanceof KeyMaterialError)) throw err
+      throw bad(err.message.startsWith('public key') ? err.message : `private_key ${err.message}`)
+    }
+  }
+
+  function refuseIfPinned(alg: Algorithm, current: LoadedKey): void {
+    if (alg !== current.alg && config.sources.LANGFLOW_ALGORITHM === 'env') {
+      throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there', { fields: { variable: 'LANGFLOW_ALGORITHM' } })
+    }
+    if (envMaterial(alg) !== null) {
+      throw new AuthError('ENV_PINNED', `The ${alg} key is set by ${envVarOf(alg)}; change it there`, { fields: { variable: envVarOf(alg) } })
+    }
   }
 
   /** One change at a time: a second click waits for the first rotation to finish. */
@@ -174,33 +226,55 @@ export async function createKeyRing(deps: KeyRingDeps) {
     },
     list: (): KeyRecord[] => store.keys.all(),
     jwks: () => jwksCache,
-    retireDue,
+    retireDue: (): string[] => retireDue(),
+    /** The emergency path: no token of an older key verifies any more (after a leak, say). */
+    retireAllInactive: (): string[] => retireDue(true),
 
-    rotate: (): Promise<KeyRecord> =>
+    /** What the environment pins: the algorithm, and the key of each algorithm. */
+    pins() {
+      return {
+        algorithm: config.sources.LANGFLOW_ALGORITHM === 'env' ? 'LANGFLOW_ALGORITHM' : null,
+        keys: Object.fromEntries((['HS256', 'RS256', 'RS512'] as const).map((alg) => [alg, envMaterial(alg) === null ? null : envVarOf(alg)])),
+      }
+    },
+
+    rotate: (by?: KeyChangeActor): Promise<KeyRecord> =>
       serialized(async () => {
         const current = active as LoadedKey
-        const record = store.keys.all().find((r) => r.kid === current.kid)
-        if (record?.source === 'env') {
-          throw new AuthError('ENV_PINNED', `The signing key is set by ${envVarOf(current.alg)}; change it there`)
-        }
+        refuseIfPinned(current.alg, current)
         const { key, source, files } = await newKey(current.alg, false)
         const previousKid = activate(key, source, files)
-        deps.onChange?.({ type: 'key_rotated', kid: key.kid, alg: key.alg, previousKid })
+        deps.onChange?.({ type: 'key_rotated', kid: key.kid, alg: key.alg, previousKid, by })
         return store.keys.all().find((r) => r.kid === key.kid) as KeyRecord
       }),
 
-    switchAlgorithm: (alg: Algorithm): Promise<KeyRecord> =>
+    switchAlgorithm: (alg: Algorithm, by?: KeyChangeActor): Promise<KeyRecord> =>
       serialized(async () => {
-        if (config.sources.LANGFLOW_ALGORITHM === 'env') {
-          throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there')
-        }
         const current = active as LoadedKey
         if (alg !== current.alg) {
+          if (config.sources.LANGFLOW_ALGORITHM === 'env') {
+            throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there', { fields: { variable: 'LANGFLOW_ALGORITHM' } })
+          }
           const { key, source, files } = await newKey(alg, true)
           const previousKid = activate(key, source, files, () => store.settings.set('LANGFLOW_ALGORITHM', alg, clock.now()))
-          deps.onChange?.({ type: 'algorithm_switched', kid: key.kid, alg, previousKid, previousAlg: current.alg })
+          deps.onChange?.({ type: 'algorithm_switched', kid: key.kid, alg, previousKid, previousAlg: current.alg, by })
         }
         return store.keys.all().find((r) => r.kid === (active as LoadedKey).kid) as KeyRecord
+      }),
+
+    /** Makes an admin's own key the signer (switching algorithm if it differs); nobody is logged out. */
+    importKey: (alg: Algorithm, input: ImportedMaterial, by?: KeyChangeActor): Promise<KeyRecord> =>
+      serialized(async () => {
+        const current = active as LoadedKey
+        refuseIfPinned(alg, current)
+        const material = importedMaterial(alg, input)
+        const key = loadKey(alg, material)
+        if (store.keys.all().some((r) => r.kid === key.kid)) throw new AuthError('INVALID_KEY', `This key is already in the ring (kid ${key.kid}); a key cannot be used twice`)
+        const files = ringFiles(key.kid, material.kind)
+        writeMaterial(configDir, files, material)
+        const previousKid = activate(key, 'imported', files, alg === current.alg ? undefined : () => store.settings.set('LANGFLOW_ALGORITHM', alg, clock.now()))
+        deps.onChange?.({ type: 'key_imported', kid: key.kid, alg, previousKid, by })
+        return store.keys.all().find((r) => r.kid === key.kid) as KeyRecord
       }),
   }
 }

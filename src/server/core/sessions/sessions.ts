@@ -6,7 +6,8 @@ import type { Audit, RequestContext } from '../audit.ts'
 import type { Clock } from '../clock.ts'
 import { AuthError } from '../errors.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
-import type { Session, Store, User } from '../store/types.ts'
+import type { LoadedKey } from '../keys/key-material.ts'
+import type { Page, RefreshTokenRow, Session, SessionFilter, Store, User } from '../store/types.ts'
 import { createRefreshTokenFactory } from './refresh-tokens.ts'
 
 export interface SessionSettings {
@@ -41,19 +42,23 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     for (const id of ids) live.delete(id)
   }
 
-  async function pair(session: Session, user: User, refreshToken: string): Promise<TokenPair> {
-    const { token } = await accessTokens.sign(user.id, session.id, settings.accessTtlSeconds())
+  async function pair(session: Session, user: User, refreshToken: string, key: LoadedKey): Promise<TokenPair> {
+    const { token } = await accessTokens.sign(user.id, session.id, settings.accessTtlSeconds(), key)
     return { accessToken: token, refreshToken, session, user }
   }
 
   /** Revokes durably first (one fsynced commit for all ids), then drops them from the live set. */
   function revoke(ids: readonly string[], reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
-    const revoked = store.transaction(() => store.sessions.revoke(ids, reason, clock.now()))
+    // The audit rows join the same commit: revoking thousands of sessions costs one fsync, not thousands.
+    const revoked = store.transaction(() => {
+      const done = store.sessions.revoke(ids, reason, clock.now())
+      for (const id of done) {
+        const session = store.sessions.byId(id)
+        audit.record({ type: 'session_revoked', userId: session?.userId, sessionId: id, context, detail: { reason, by: by ?? null } })
+      }
+      return done
+    })
     forget(revoked)
-    for (const id of revoked) {
-      const session = store.sessions.byId(id)
-      audit.record({ type: 'session_revoked', userId: session?.userId, sessionId: id, context, detail: { reason, by: by ?? null } })
-    }
     return revoked
   }
 
@@ -73,9 +78,11 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const now = clock.now()
       const token = refreshTokens.first()
       const expiresAt = now + settings.refreshTtlSeconds() * 1000
+      // The signer is chosen before the write so the session records the kid its token carries.
+      const key = accessTokens.signer()
       const session: Session = {
         id: randomUUID(), userId: user.id, createdAt: now, lastUsedAt: now, expiresAt,
-        ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null,
+        ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null, accessKid: key.kid,
       }
       store.transaction(() => {
         store.sessions.insert(session)
@@ -86,7 +93,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       })
       live.set(session.id, { userId: user.id, expiresAt })
       audit.record({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
-      return pair(session, user, token)
+      return pair(session, user, token, key)
     },
 
     /**
@@ -98,6 +105,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       if (presented.length === 0 || presented.length > 256) throw invalidRefresh()
       const now = clock.now()
       const hash = refreshTokens.hash(presented)
+      const key = accessTokens.signer()
       const outcome = store.transaction(() => {
         const row = store.sessions.tokenByHash(hash)
         if (row === null) return { kind: 'invalid' as const }
@@ -115,8 +123,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
             id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(child), generation: row.generation + 1,
             issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
           })
-          store.sessions.touch(session.id, row.generation + 1, now, expiresAt)
-          return { kind: 'rotated' as const, session: { ...session, generation: row.generation + 1, lastUsedAt: now, expiresAt }, user, child }
+          const change = { generation: row.generation + 1, lastUsedAt: now, expiresAt, accessKid: key.kid }
+          store.sessions.touch(session.id, change)
+          return { kind: 'rotated' as const, session: { ...session, ...change }, user, child }
         }
         const successor = store.sessions.tokenByGeneration(session.id, row.generation + 1)
         const graceMs = settings.refreshGraceSeconds() * 1000
@@ -146,18 +155,24 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
           const entry = live.get(outcome.session.id)
           if (entry) entry.expiresAt = outcome.session.expiresAt
           audit.record({ type: 'session_refreshed', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { generation: outcome.session.generation } })
-          return pair(outcome.session, outcome.user, outcome.child)
+          return pair(outcome.session, outcome.user, outcome.child, key)
         }
         case 'replayed':
-          return pair(outcome.session, outcome.user, outcome.child)
+          return pair(outcome.session, outcome.user, outcome.child, key)
       }
     },
 
     /** The session a refresh token belongs to, if it is known (used by logout without a bearer). */
     sessionOfRefreshToken(presented: string): Session | null {
+      return this.refreshTokenInfo(presented)?.session ?? null
+    },
+
+    /** A known refresh token's row and session, whatever their state; null for an unknown token. */
+    refreshTokenInfo(presented: string): { row: RefreshTokenRow; session: Session } | null {
       if (presented.length === 0 || presented.length > 256) return null
       const row = store.sessions.tokenByHash(refreshTokens.hash(presented))
-      return row === null ? null : store.sessions.byId(row.sessionId)
+      const session = row === null ? null : store.sessions.byId(row.sessionId)
+      return row === null || session === null ? null : { row, session }
     },
 
     revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
@@ -168,6 +183,20 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const ids = store.sessions.liveIdsOfUser(userId, clock.now()).filter((id) => id !== options.keep)
       return revoke(ids, reason, options.context, options.by)
     },
+
+    /** Revokes every live session (the emergency button); answers after the revocation is durable. */
+    revokeAll(reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
+      return revoke(store.sessions.liveIds(clock.now()), reason, context, by)
+    },
+
+    list: (filter: SessionFilter, page: Page) => store.sessions.list(filter, page, clock.now()),
+    counts: () => store.sessions.counts(clock.now()),
+    liveCountByKid: () => store.sessions.liveCountByKid(clock.now()),
+    byId: (id: string): Session | null => store.sessions.byId(id),
+    /** The refresh-token family of a session: each rotation, and where a reuse was caught. */
+    chain: (id: string): RefreshTokenRow[] => store.sessions.tokensOf(id),
+    /** Sessions revoked since `since`: a JWKS verifier must still refuse their unexpired tokens. */
+    revokedSince: (since: number): string[] => store.sessions.revokedSince(since),
 
     /** Drops expired sessions from memory (the rows stay for the audit trail). */
     sweep(): void {

@@ -28,6 +28,7 @@ export interface UserStore {
   remove(id: string): boolean
   count(): number
   countActiveSuperusers(): number
+  counts(): { total: number; active: number; superusers: number }
 }
 
 export interface Session {
@@ -41,6 +42,21 @@ export interface Session {
   readonly generation: number
   readonly revokedAt: number | null
   readonly revokeReason: string | null
+  /** The key that signed the session's latest access token. */
+  readonly accessKid: string | null
+}
+
+export type SessionState = 'active' | 'revoked' | 'expired'
+
+export interface SessionFilter {
+  readonly userId?: string
+  /** Omitted: every state. */
+  readonly state?: SessionState
+  readonly createdSince?: number
+}
+
+export interface SessionWithUser extends Session {
+  readonly username: string
 }
 
 export interface RefreshTokenRow {
@@ -64,7 +80,17 @@ export interface SessionStore {
   /** Marks sessions revoked; returns the ids that were live before. */
   revoke(ids: readonly string[], reason: string, now: number): string[]
   liveIdsOfUser(userId: string, now: number): string[]
-  touch(id: string, generation: number, lastUsedAt: number, expiresAt: number): void
+  touch(id: string, change: { generation: number; lastUsedAt: number; expiresAt: number; accessKid: string }): void
+  /** Newest first. */
+  list(filter: SessionFilter, page: Page, now: number): { total: number; sessions: SessionWithUser[] }
+  counts(now: number): Record<SessionState, number>
+  liveIds(now: number): string[]
+  /** Live sessions per kid of their latest access token. */
+  liveCountByKid(now: number): Record<string, number>
+  /** Ids of sessions revoked at or after `since` (their access tokens may still be unexpired). */
+  revokedSince(since: number): string[]
+  /** A session's refresh-token family, oldest first. */
+  tokensOf(sessionId: string): RefreshTokenRow[]
   insertToken(row: RefreshTokenRow): void
   tokenByHash(hash: string): RefreshTokenRow | null
   tokenByGeneration(sessionId: string, generation: number): RefreshTokenRow | null
@@ -134,8 +160,34 @@ export interface AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, 'id'>
 
+export interface Page {
+  readonly skip: number
+  readonly limit: number
+}
+
+export interface AuditFilter {
+  readonly types?: readonly string[]
+  readonly userId?: string
+  readonly since?: number
+  readonly until?: number
+  /** A case-insensitive substring of the username, type, address, agent, session or detail. */
+  readonly text?: string
+}
+
 export interface AuditStore {
   insert(event: NewAuditEvent): number
+  /** Newest first. */
+  query(filter: AuditFilter, page: Page): { total: number; events: AuditEvent[] }
+  /** Newest first, ids below `beforeId` (keyset paging for exports: no cursor stays open). */
+  before(filter: AuditFilter, beforeId: number, limit: number): AuditEvent[]
+  /** Events after `id`, oldest first, at most `limit` (reconnecting event streams). */
+  after(id: number, limit: number): AuditEvent[]
+  lastId(): number
+  count(filter: AuditFilter): number
+  /** Counts per hour bucket (epoch ms of the hour) and type, from `since` on. */
+  hourly(types: readonly string[], since: number): { hour: number; type: string; count: number }[]
+  /** Deletes at most `limit` events older than `before`; returns how many went. */
+  deleteBefore(before: number, limit: number): number
 }
 
 export interface SettingsStore {

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts'
 import { toSeconds } from '../clock.ts'
 import { AuthError } from '../errors.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
+import type { LoadedKey } from '../keys/key-material.ts'
 
 export interface AccessClaims {
   readonly sub: string
@@ -29,8 +30,10 @@ const invalid = (): AuthError => new AuthError('INVALID_TOKEN', 'Could not valid
 
 export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) {
   return {
-    async sign(userId: string, sessionId: string, ttlSeconds: number): Promise<{ token: string; claims: AccessClaims }> {
-      const key = keys.signer()
+    /** The key that signs now; callers that record its kid pass it back to sign(). */
+    signer: (): LoadedKey => keys.signer(),
+
+    async sign(userId: string, sessionId: string, ttlSeconds: number, key: LoadedKey = keys.signer()): Promise<{ token: string; claims: AccessClaims }> {
       const iat = toSeconds(clock.now())
       const claims: AccessClaims = { sub: userId, sid: sessionId, type: 'access', iat, exp: iat + ttlSeconds, jti: randomUUID(), iss: issuer }
       const token = await new SignJWT({ ...claims })

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Audit, RequestContext } from '../audit.ts'
 import type { Clock } from '../clock.ts'
 import { AuthError } from '../errors.ts'
+import type { LoginThrottle } from '../login-throttle.ts'
 import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
@@ -49,7 +50,7 @@ function bool(value: unknown, name: string): boolean {
   return value
 }
 
-export function createUsers(deps: { store: Store; clock: Clock; hasher: PasswordHasher; sessions: Sessions; audit: Audit; newUserIsActive: boolean }) {
+export function createUsers(deps: { store: Store; clock: Clock; hasher: PasswordHasher; sessions: Sessions; audit: Audit; throttle: LoginThrottle; newUserIsActive: boolean }) {
   const { store, clock, hasher, sessions, audit } = deps
 
   function requireUser(id: string): User {
@@ -191,6 +192,17 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       store.users.remove(target.id) // cascades to sessions, refresh tokens and API keys
       audit.record({ type: 'user_deleted', userId: target.id, username: target.username, context: actor.context, detail: { by: actor.user.id, revokedSessions: revoked.length } })
       return { user: target, revokedSessions: revoked }
+    },
+
+    /** Until when failed logins lock this account out (epoch ms, 0 when they do not). */
+    lockedUntil: (user: User): number => deps.throttle.lockedUntil(usernameKey(user.username)),
+
+    /** Lifts a lock-out caused by failed logins, from every address. */
+    unlock(id: string, actor: Actor): { user: User; wasLocked: boolean } {
+      const target = requireUser(id)
+      const wasLocked = deps.throttle.unlock(usernameKey(target.username))
+      audit.record({ type: 'account_unlocked', userId: target.id, username: target.username, context: actor.context, detail: { by: actor.user.id, wasLocked } })
+      return { user: target, wasLocked }
     },
 
     async rehashIfNeeded(user: User, password: string, cost: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Login, refresh, logout, auto-login and first-run setup, with Langflow's shapes and cookies.
 
 import { Router } from 'express'
-import type { Request } from 'express'
+import type { Request, Response } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
@@ -11,13 +11,23 @@ import { bearerToken, contextOf, field, resolvePrincipal } from '../request.ts'
 
 export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   const router = Router()
-  const ttl = () => ({ access: core.config.accessTtlSeconds, refresh: core.config.refreshTtlSeconds })
+  const ttl = () => ({ access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() })
+
+  async function refresh(req: Request, res: Response): Promise<void> {
+    const fromBody = field(req, 'refresh_token')
+    const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+    if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
+    const tokens = await core.sessions.refresh(presented, contextOf(req))
+    cookies.setTokens(res, tokens, ttl())
+    res.json(tokenResponse(tokens))
+  }
 
   // OAuth2 password form (grant_type, if sent, must be "password"); a JSON body is accepted too.
   router.post('/login', async (req, res) => {
     const grant = field(req, 'grant_type')
+    if (grant === 'refresh_token') return refresh(req, res) // the token endpoint of discovery metadata
     if (grant !== undefined && grant !== '' && grant !== 'password') {
-      throw new AuthError('INVALID_INPUT', 'grant_type must be "password"')
+      throw new AuthError('INVALID_INPUT', 'grant_type must be "password" or "refresh_token"')
     }
     const tokens = await core.login(field(req, 'username'), field(req, 'password'), contextOf(req))
     cookies.setTokens(res, tokens, ttl())
@@ -26,14 +36,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   })
 
   // The refresh cookie (Langflow), or a refresh_token field for clients without a cookie jar.
-  router.post('/refresh', async (req, res) => {
-    const fromBody = field(req, 'refresh_token')
-    const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
-    if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
-    const tokens = await core.sessions.refresh(presented, contextOf(req))
-    cookies.setTokens(res, tokens, ttl())
-    res.json(tokenResponse(tokens))
-  })
+  router.post('/refresh', refresh)
 
   // Ends the session server-side: the one of the access token, and the one of the refresh token.
   router.post('/logout', (req, res) => {

@@ -5,17 +5,7 @@ import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { UserPatch } from '../../core/users/users.ts'
 import { userRead } from '../dto.ts'
-import { actorOf, contextOf, createGuards, jsonObject, principalOf, resolvePrincipal } from '../request.ts'
-
-const MAX_PAGE = 1000
-
-function pageParam(value: unknown, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new AuthError('INVALID_INPUT', `${name} must be a non-negative whole number`)
-  const n = Number(value)
-  if (n > max) throw new AuthError('INVALID_INPUT', `${name} must be at most ${max}`)
-  return n
-}
+import { actorOf, contextOf, createGuards, jsonObject, pageOf, principalOf, queryText, resolvePrincipal } from '../request.ts'
 
 // snake_case wire fields → the core's patch
 const PATCH_FIELDS: Record<string, keyof UserPatch> = {
@@ -26,6 +16,13 @@ const PATCH_FIELDS: Record<string, keyof UserPatch> = {
   is_superuser: 'isSuperuser',
   last_login_at: 'lastLoginAt',
   optins: 'optins',
+}
+
+/** Langflow's UserUpdate body (snake_case) as the core's patch; absent fields stay absent. */
+export function userPatchOf(body: Record<string, unknown>): UserPatch {
+  const patch: UserPatch = {}
+  for (const [wire, name] of Object.entries(PATCH_FIELDS)) if (body[wire] !== undefined) patch[name] = body[wire]
+  return patch
 }
 
 export function userRoutes(core: AuthCore): Router {
@@ -57,19 +54,13 @@ export function userRoutes(core: AuthCore): Router {
   })
 
   router.get('/users/', requireSuperuser, (req, res) => {
-    const skip = pageParam(req.query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER)
-    const limit = pageParam(req.query.limit, 'limit', 10, MAX_PAGE)
-    const search = req.query.search
-    if (search !== undefined && typeof search !== 'string') throw new AuthError('INVALID_INPUT', 'search must be a string')
-    const page = core.users.list({ skip, limit, search: search === '' ? undefined : search })
+    const page = core.users.list({ ...pageOf(req), search: queryText(req, 'search') })
     res.json({ total_count: page.total, users: page.users.map(userRead) })
   })
 
   router.patch('/users/:id', requireUser, async (req, res) => {
     const body = jsonObject(req)
-    const patch: UserPatch = {}
-    for (const [wire, name] of Object.entries(PATCH_FIELDS)) if (body[wire] !== undefined) patch[name] = body[wire]
-    const { user } = await core.users.update(String(req.params.id), patch, actorOf(req, res))
+    const { user } = await core.users.update(String(req.params.id), userPatchOf(body), actorOf(req, res))
     res.json(userRead(user))
   })
 

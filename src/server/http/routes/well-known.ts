@@ -1,7 +1,9 @@
-// Public endpoints: the JWKS (RSA public keys only) and a health check.
+// Public endpoints: the JWKS (RSA public keys only), discovery metadata and a health check.
 
 import { createHash } from 'node:crypto'
 import { Router } from 'express'
+import type { Request, Response } from 'express'
+import { ALGORITHMS } from '../../core/config.ts'
 import type { AuthCore } from '../../core/core.ts'
 
 export function wellKnownRoutes(core: AuthCore): Router {
@@ -19,6 +21,31 @@ export function wellKnownRoutes(core: AuthCore): Router {
     }
     res.type('application/json').send(body)
   })
+
+  // Discovery (OpenID Connect Discovery / RFC 8414 field names) so client libraries find the JWKS,
+  // the token, introspection and revocation endpoints without configuration.
+  const discovery = (req: Request, res: Response) => {
+    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`
+    res.set('Cache-Control', 'public, max-age=300')
+    res.json({
+      issuer: core.config.issuer,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/api/v1/login`,
+      introspection_endpoint: `${base}/api/v1/oauth/introspect`,
+      revocation_endpoint: `${base}/api/v1/oauth/revoke`,
+      grant_types_supported: ['password', 'refresh_token'],
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      token_endpoint_auth_methods_supported: ['none'],
+      introspection_endpoint_auth_methods_supported: ['bearer', 'api_key'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      id_token_signing_alg_values_supported: [...ALGORITHMS],
+      token_signing_alg_values_supported: [...ALGORITHMS],
+      claims_supported: ['sub', 'sid', 'type', 'iat', 'exp', 'jti', 'iss'],
+    })
+  }
+  router.get('/.well-known/openid-configuration', discovery)
+  router.get('/.well-known/oauth-authorization-server', discovery)
 
   router.get('/api/v1/health', (_req, res) => {
     res.json({ status: 'ok' })

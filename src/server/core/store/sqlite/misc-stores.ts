@@ -1,13 +1,72 @@
 // The small stores: audit events, saved settings and server metadata.
 
 import type { Db } from './database.ts'
-import type { AuditStore, MetaStore, SettingsStore } from '../types.ts'
+import type { AuditEvent, AuditFilter, AuditStore, MetaStore, SettingsStore } from '../types.ts'
+
+interface AuditRow {
+  id: number
+  at: number
+  type: string
+  user_id: string | null
+  username: string | null
+  session_id: string | null
+  ip: string | null
+  user_agent: string | null
+  detail: string
+}
+
+const toEvent = (r: AuditRow): AuditEvent => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  userId: r.user_id,
+  username: r.username,
+  sessionId: r.session_id,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  detail: JSON.parse(r.detail) as Record<string, unknown>,
+})
+
+// The filter as named parameters; null means "any". Types travel as a JSON array for json_each.
+const auditParams = (f: AuditFilter) => ({
+  types: f.types === undefined || f.types.length === 0 ? null : JSON.stringify(f.types),
+  userId: f.userId ?? null,
+  since: f.since ?? null,
+  until: f.until ?? null,
+  text: f.text === undefined || f.text === '' ? null : f.text.toLowerCase(),
+})
 
 export function createAuditStore(db: Db): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events (at, type, user_id, username, session_id, ip, user_agent, detail)
     VALUES (@at, @type, @userId, @username, @sessionId, @ip, @userAgent, @detail)`)
+  // instr() on lower-cased text: a plain substring match, so % and _ mean themselves.
+  const filtered = `FROM audit_events
+    WHERE (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+      AND (@userId IS NULL OR user_id = @userId)
+      AND (@since IS NULL OR at >= @since)
+      AND (@until IS NULL OR at < @until)
+      AND (@text IS NULL OR instr(lower(type || ' ' || coalesce(username, '') || ' ' || coalesce(ip, '') || ' '
+        || coalesce(user_agent, '') || ' ' || coalesce(session_id, '') || ' ' || detail), @text) > 0)`
+  const page = db.prepare(`SELECT * ${filtered} ORDER BY id DESC LIMIT @limit OFFSET @skip`)
+  const before = db.prepare(`SELECT * ${filtered} AND id < @beforeId ORDER BY id DESC LIMIT @limit`)
+  const count = db.prepare(`SELECT count(*) ${filtered}`).pluck()
+  const after = db.prepare('SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT ?')
+  const lastId = db.prepare('SELECT coalesce(max(id), 0) FROM audit_events').pluck()
+  const hourly = db.prepare(`SELECT (at / 3600000) * 3600000 AS hour, type, count(*) AS count FROM audit_events
+    WHERE at >= @since AND type IN (SELECT value FROM json_each(@types)) GROUP BY hour, type ORDER BY hour`)
+  const deleteBefore = db.prepare('DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY id LIMIT ?)')
   return {
     insert: (e) => Number(insert.run({ ...e, detail: JSON.stringify(e.detail) }).lastInsertRowid),
+    query(filter, { skip, limit }) {
+      const params = auditParams(filter)
+      return { total: count.get(params) as number, events: (page.all({ ...params, skip, limit }) as AuditRow[]).map(toEvent) }
+    },
+    before: (filter, beforeId, limit) => (before.all({ ...auditParams(filter), beforeId, limit }) as AuditRow[]).map(toEvent),
+    after: (id, limit) => (after.all(id, limit) as AuditRow[]).map(toEvent),
+    lastId: () => lastId.get() as number,
+    count: (filter) => count.get(auditParams(filter)) as number,
+    hourly: (types, since) => hourly.all({ types: JSON.stringify(types), since }) as { hour: number; type: string; count: number }[],
+    deleteBefore: (before, limit) => deleteBefore.run(before, limit).changes,
   }
 }
 

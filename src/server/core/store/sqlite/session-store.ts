@@ -1,7 +1,7 @@
 // SessionStore over SQLite: sessions and their refresh-token families.
 
 import type { Db } from './database.ts'
-import type { RefreshTokenRow, Session, SessionStore } from '../types.ts'
+import type { RefreshTokenRow, Session, SessionFilter, SessionStore, SessionWithUser } from '../types.ts'
 
 interface SessionRow {
   id: string
@@ -14,6 +14,7 @@ interface SessionRow {
   generation: number
   revoked_at: number | null
   revoke_reason: string | null
+  access_kid: string | null
 }
 
 interface TokenRow {
@@ -40,6 +41,7 @@ const toSession = (r: SessionRow): Session => ({
   generation: r.generation,
   revokedAt: r.revoked_at,
   revokeReason: r.revoke_reason,
+  accessKid: r.access_kid,
 })
 
 const toToken = (r: TokenRow): RefreshTokenRow => ({
@@ -56,13 +58,34 @@ const toToken = (r: TokenRow): RefreshTokenRow => ({
 })
 
 export function createSessionStore(db: Db): SessionStore {
-  const insert = db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, generation)
-    VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation)`)
+  const insert = db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, generation, access_kid)
+    VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation, @accessKid)`)
   const byId = db.prepare('SELECT * FROM sessions WHERE id = ?')
   const live = db.prepare('SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > ?')
   const liveIdsOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
   const revoke = db.prepare('UPDATE sessions SET revoked_at = @now, revoke_reason = @reason WHERE id = @id AND revoked_at IS NULL')
-  const touch = db.prepare('UPDATE sessions SET generation = @generation, last_used_at = @lastUsedAt, expires_at = @expiresAt WHERE id = @id')
+  const touch = db.prepare(`UPDATE sessions SET generation = @generation, last_used_at = @lastUsedAt, expires_at = @expiresAt,
+    access_kid = @accessKid WHERE id = @id`)
+  // One WHERE clause for the list and its total; a null parameter means "any".
+  const filtered = `FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE (@userId IS NULL OR s.user_id = @userId)
+      AND (@since IS NULL OR s.created_at >= @since)
+      AND (@state IS NULL
+        OR (@state = 'active' AND s.revoked_at IS NULL AND s.expires_at > @now)
+        OR (@state = 'revoked' AND s.revoked_at IS NOT NULL)
+        OR (@state = 'expired' AND s.revoked_at IS NULL AND s.expires_at <= @now))`
+  const page = db.prepare(`SELECT s.*, u.username ${filtered} ORDER BY s.created_at DESC, s.id LIMIT @limit OFFSET @skip`)
+  const total = db.prepare(`SELECT count(*) ${filtered}`).pluck()
+  const counts = db.prepare(`SELECT
+      coalesce(sum(revoked_at IS NULL AND expires_at > @now), 0) AS active,
+      coalesce(sum(revoked_at IS NOT NULL), 0) AS revoked,
+      coalesce(sum(revoked_at IS NULL AND expires_at <= @now), 0) AS expired
+    FROM sessions`)
+  const liveIds = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?').pluck()
+  const byKid = db.prepare(`SELECT access_kid AS kid, count(*) AS n FROM sessions
+    WHERE revoked_at IS NULL AND expires_at > ? AND access_kid IS NOT NULL GROUP BY access_kid`)
+  const revokedSince = db.prepare('SELECT id FROM sessions WHERE revoked_at >= ?').pluck()
+  const tokensOf = db.prepare('SELECT * FROM refresh_tokens WHERE session_id = ? ORDER BY generation')
   const insertToken = db.prepare(`INSERT INTO refresh_tokens (id, session_id, token_hash, generation, issued_at, expires_at, issued_ip, issued_user_agent)
     VALUES (@id, @sessionId, @tokenHash, @generation, @issuedAt, @expiresAt, @issuedIp, @issuedUserAgent)`)
   const tokenByHash = db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?')
@@ -82,7 +105,20 @@ export function createSessionStore(db: Db): SessionStore {
       return ids.filter((id) => revoke.run({ id, reason, now }).changes > 0)
     },
     liveIdsOfUser: (userId, now) => liveIdsOfUser.all(userId, now) as string[],
-    touch: (id, generation, lastUsedAt, expiresAt) => void touch.run({ id, generation, lastUsedAt, expiresAt }),
+    touch: (id, change) => void touch.run({ id, ...change }),
+    list(filter: SessionFilter, { skip, limit }, now) {
+      const params = { userId: filter.userId ?? null, since: filter.createdSince ?? null, state: filter.state ?? null, now }
+      const rows = page.all({ ...params, skip, limit }) as (SessionRow & { username: string })[]
+      return {
+        total: total.get(params) as number,
+        sessions: rows.map((r): SessionWithUser => ({ ...toSession(r), username: r.username })),
+      }
+    },
+    counts: (now) => counts.get({ now }) as { active: number; revoked: number; expired: number },
+    liveIds: (now) => liveIds.all(now) as string[],
+    liveCountByKid: (now) => Object.fromEntries((byKid.all(now) as { kid: string; n: number }[]).map((r) => [r.kid, r.n])),
+    revokedSince: (since) => revokedSince.all(since) as string[],
+    tokensOf: (sessionId) => (tokensOf.all(sessionId) as TokenRow[]).map(toToken),
     insertToken: (row) => void insertToken.run(row),
     tokenByHash: (hash) => {
       const row = tokenByHash.get(hash) as TokenRow | undefined

@@ -54,6 +54,8 @@ export function createUserStore(db: Db): UserStore {
   const count = db.prepare('SELECT count(*) FROM users').pluck()
   const superusers = db.prepare('SELECT count(*) FROM users WHERE is_superuser = 1 AND is_active = 1').pluck()
   const remove = db.prepare('DELETE FROM users WHERE id = ?')
+  const counts = db.prepare(`SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
+    coalesce(sum(is_superuser AND is_active), 0) AS superusers FROM users`)
   // instr() on lower-cased text: a plain substring match, so % and _ in a search mean themselves.
   const page = db.prepare(`SELECT * FROM users WHERE (@search IS NULL OR instr(lower(username), lower(@search)) > 0)
     ORDER BY created_at, id LIMIT @limit OFFSET @skip`)
@@ -98,5 +100,6 @@ export function createUserStore(db: Db): UserStore {
     remove: (id) => remove.run(id).changes > 0,
     count: () => count.get() as number,
     countActiveSuperusers: () => superusers.get() as number,
+    counts: () => counts.get() as { total: number; active: number; superusers: number },
   }
 }

@@ -1,0 +1,99 @@
+// Admin: the audit log (query, CSV / JSON-lines export) and the live feed of the same events as
+// server-sent events, resumable with Last-Event-ID.
+
+import { Router } from 'express'
+import type { Request, Response } from 'express'
+import { AUDIT_TYPES } from '../../core/audit.ts'
+import type { AuthCore } from '../../core/core.ts'
+import { AuthError } from '../../core/errors.ts'
+import type { AuditEvent, AuditFilter } from '../../core/store/types.ts'
+import { auditRead } from '../dto.ts'
+import { pageOf, principalOf, queryChoice, queryText, queryTime } from '../request.ts'
+import type { StreamHub } from '../sse.ts'
+
+/** Events a reconnecting client may catch up on; past that it is told to reload instead. */
+export const REPLAY_LIMIT = 1000
+
+function auditFilterOf(req: Request): AuditFilter {
+  const types = queryText(req, 'type', 1024)?.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  const unknown = types?.filter((t) => !(AUDIT_TYPES as readonly string[]).includes(t)) ?? []
+  if (unknown.length > 0) throw new AuthError('INVALID_INPUT', `Unknown event type ${unknown.join(', ')}; known: ${AUDIT_TYPES.join(', ')}`)
+  return { types, userId: queryText(req, 'user_id'), since: queryTime(req, 'since'), until: queryTime(req, 'until'), text: queryText(req, 'q') }
+}
+
+const CSV_COLUMNS = ['id', 'at', 'type', 'user_id', 'username', 'session_id', 'ip', 'user_agent', 'detail'] as const
+
+/** RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as a formula (OWASP CSV injection). */
+function csvCell(value: unknown): string {
+  let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** Writes and waits for the socket to drain, so a large export never piles up in memory. */
+function write(res: Response, chunk: string): Promise<void> | void {
+  if (!res.write(chunk)) return new Promise((resolve) => res.once('drain', resolve))
+}
+
+/** The last event id a reconnecting client saw: the Last-Event-ID header, or ?last_event_id=. */
+function lastEventIdOf(req: Request): number | null {
+  const raw = req.get('last-event-id') ?? queryText(req, 'last_event_id')
+  if (raw === undefined || raw === '') return null
+  if (!/^\d{1,15}$/.test(raw)) throw new AuthError('INVALID_INPUT', 'Last-Event-ID must be an event id')
+  return Number(raw)
+}
+
+export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
+  const router = Router()
+
+  router.get('/audit', (req, res) => {
+    const page = core.audit.query(auditFilterOf(req), pageOf(req, 100))
+    res.json({ total_count: page.total, events: page.events.map(auditRead) })
+  })
+
+  router.get('/audit/export', async (req, res) => {
+    const format = queryChoice(req, 'format', ['csv', 'jsonl'] as const) ?? 'csv'
+    const filter = auditFilterOf(req)
+    const stamp = new Date(core.clock.now()).toISOString().replaceAll(':', '-').slice(0, 19)
+    res.set({
+      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="authdock-audit-${stamp}.${format}"`,
+    })
+    if (format === 'csv') await write(res, CSV_COLUMNS.join(',') + '\r\n')
+    for await (const event of core.audit.export(filter)) {
+      if (res.destroyed) return
+      const row = auditRead(event)
+      await write(res, format === 'csv' ? CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n' : JSON.stringify(row) + '\n')
+    }
+    res.end()
+  })
+
+  router.get('/events', (req, res) => {
+    const principal = principalOf(res)
+    const since = lastEventIdOf(req)
+    const alive = () => {
+      const user = core.users.byId(principal.user.id)
+      if (user === null || !user.isActive || !user.isSuperuser) return false
+      if (principal.sessionId === null || principal.claims === null) return true
+      return principal.claims.exp * 1000 > core.clock.now() && core.sessions.isLive(principal.sessionId, user.id)
+    }
+    // Subscribing and replaying happen in one synchronous step: no event can fall between them.
+    let unsubscribe = () => {}
+    const stream = streams.open('admin-events', req, res, { alive, onClose: () => unsubscribe() })
+    const send = (e: AuditEvent) => stream.send(e.type, auditRead(e), e.id)
+    unsubscribe = core.audit.subscribe((e) => {
+      send(e)
+      // The admin's own session ended: the stream ends with it.
+      if (e.type === 'session_revoked' && e.sessionId !== null && e.sessionId === principal.sessionId) stream.close()
+    })
+    if (since === null) {
+      stream.send('ready', { last_event_id: core.audit.lastId() })
+      return
+    }
+    const missed = core.audit.after(since, REPLAY_LIMIT + 1)
+    if (missed.length > REPLAY_LIMIT) stream.send('reset', { last_event_id: core.audit.lastId(), reason: `more than ${REPLAY_LIMIT} events were missed; reload` })
+    else for (const e of missed) send(e)
+  })
+
+  return router
+}

@@ -1,0 +1,69 @@
+// Admin: the key ring, one-click rotation (optionally signing everyone out), algorithm switch,
+// importing an admin's own key, and the token settings. What env pins is refused with ENV_PINNED
+// and the variable's name.
+
+import { Router } from 'express'
+import { ALGORITHMS } from '../../core/config.ts'
+import type { Algorithm } from '../../core/config.ts'
+import type { AuthCore } from '../../core/core.ts'
+import { AuthError } from '../../core/errors.ts'
+import { keyRead } from '../dto.ts'
+import { actorOf, jsonObject } from '../request.ts'
+import { requireConfirmation } from './admin-sessions.ts'
+
+function algorithmOf(value: unknown): Algorithm {
+  if (typeof value !== 'string' || !(ALGORITHMS as readonly string[]).includes(value)) {
+    throw new AuthError('INVALID_INPUT', `algorithm must be one of ${ALGORITHMS.join(', ')}`)
+  }
+  return value as Algorithm
+}
+
+export function adminKeyRoutes(core: AuthCore): Router {
+  const router = Router()
+  const keyOf = (kid: string) => {
+    const entry = core.keyAdmin.describe().keys.find((k) => k.record.kid === kid)
+    return entry === undefined ? null : keyRead(entry.record, entry.liveSessions)
+  }
+
+  router.get('/keys', (_req, res) => {
+    const ring = core.keyAdmin.describe()
+    res.json({
+      algorithm: ring.algorithm,
+      active_kid: ring.activeKid,
+      pinned: ring.pins,
+      jwks_uri: '/.well-known/jwks.json',
+      keys: ring.keys.map((k) => keyRead(k.record, k.liveSessions)),
+    })
+  })
+
+  // {"revoke_sessions": true, "confirm": "revoke-all"} is the emergency button.
+  router.post('/keys/rotate', async (req, res) => {
+    const body = req.is('application/json') ? jsonObject(req) : {}
+    const revokeSessions = body.revoke_sessions === true
+    if (revokeSessions) requireConfirmation(body)
+    const result = await core.keyAdmin.rotate(actorOf(req, res), revokeSessions)
+    res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, retired_kids: result.retiredKeys })
+  })
+
+  router.post('/keys/import', async (req, res) => {
+    const body = jsonObject(req)
+    const record = await core.keys.importKey(algorithmOf(body.algorithm), { secret: body.secret, privateKey: body.private_key, publicKey: body.public_key }, actorOf(req, res))
+    res.status(201).json({ key: keyOf(record.kid) })
+  })
+
+  router.put('/algorithm', async (req, res) => {
+    const record = await core.keys.switchAlgorithm(algorithmOf(jsonObject(req).algorithm), actorOf(req, res))
+    res.json({ algorithm: record.alg, key: keyOf(record.kid) })
+  })
+
+  router.get('/settings', (_req, res) => {
+    res.json(core.settings.describe())
+  })
+
+  router.patch('/settings', (req, res) => {
+    const changed = core.settings.update(jsonObject(req), actorOf(req, res))
+    res.json({ changed, settings: core.settings.describe() })
+  })
+
+  return router
+}

@@ -1,0 +1,40 @@
+// /api/v1/admin: the superuser API the console is built on. Every route below requires a superuser
+// (401 without a credential, 403 for anyone else); errors are the usual {detail, code}.
+
+import { Router } from 'express'
+import type { AuthCore } from '../../core/core.ts'
+import { toIso } from '../../core/clock.ts'
+import { createGuards } from '../request.ts'
+import type { StreamHub } from '../sse.ts'
+import { adminAuditRoutes } from './admin-audit.ts'
+import { adminKeyRoutes } from './admin-keys.ts'
+import { adminSessionRoutes } from './admin-sessions.ts'
+import { adminUserRoutes } from './admin-users.ts'
+
+export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHost: () => string | null }): Router {
+  const router = Router()
+  router.use(createGuards(core).requireSuperuser)
+
+  router.get('/overview', (_req, res) => {
+    const o = core.overview()
+    res.json({
+      generated_at: toIso(o.generatedAt),
+      users: o.users,
+      sessions: o.sessions,
+      hourly: o.hourly.map((h) => ({ hour: toIso(h.hour), logins: h.logins, failures: h.failures, reuse_detections: h.reuse })),
+      reuse_detections: { last_24h: o.reuseDetections.last24h, total: o.reuseDetections.total },
+      keys: o.keys.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, age_seconds: k.ageSeconds, live_sessions: k.liveSessions })),
+    })
+  })
+
+  router.get('/checklist', (_req, res) => {
+    const items = core.checklist(deps.listenHost())
+    res.json({ passed: items.filter((i) => i.status === 'pass').length, warnings: items.filter((i) => i.status === 'warn').length, items })
+  })
+
+  router.use(adminSessionRoutes(core))
+  router.use(adminKeyRoutes(core))
+  router.use(adminUserRoutes(core))
+  router.use(adminAuditRoutes(core, deps.streams))
+  return router
+}
