@@ -1,0 +1,269 @@
+// Forward auth for real: Debian's nginx runs deploy/nginx/forward-auth.conf (the README's snippet,
+// only the two addresses swapped for live ports) in front of a tiny app, with authdock answering
+// its auth_request subrequests.
+
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { connect, createServer as createTcpServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { call, login, startServer, tempDir, testEnv } from '../helpers.ts'
+
+const NGINX = '/usr/sbin/nginx'
+const SNIPPET = new URL('../../deploy/nginx/forward-auth.conf', import.meta.url)
+const README = new URL('../../README.md', import.meta.url)
+// The addresses the snippet is written with; the test swaps exactly these two strings.
+const AUTHDOCK_ADDRESS = '127.0.0.1:7861'
+const APP_ADDRESS = '127.0.0.1:8080'
+
+/** What the app behind nginx saw of one request. */
+interface Seen {
+  method: string
+  url: string
+  user: string | undefined
+  userId: string | undefined
+  superuser: string | undefined
+  bodyBytes: number
+}
+
+/** The protected app: answers every request with the X-Auth-* headers nginx handed it. */
+async function startApp(t: TestContext): Promise<number> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let bodyBytes = 0
+    req.on('data', (chunk: Buffer) => void (bodyBytes += chunk.length))
+    req.on('end', () => {
+      const header = (name: string) => {
+        const v = req.headers[name]
+        return Array.isArray(v) ? v.join(',') : v
+      }
+      const seen: Seen = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        user: header('x-auth-user'),
+        userId: header('x-auth-user-id'),
+        superuser: header('x-auth-superuser'),
+        bodyBytes,
+      }
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(seen))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const address = server.address()
+  assert.ok(address !== null && typeof address === 'object')
+  return address.port
+}
+
+/** A port that was free a moment ago (nginx cannot be told to pick one itself). */
+async function freePort(): Promise<number> {
+  const probe = createTcpServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  assert.ok(address !== null && typeof address === 'object')
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return address.port
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** The snippet as nginx will run it, the two addresses pointed at the live servers. */
+function snippetFor(authdockPort: number, appPort: number): string {
+  const text = readFileSync(SNIPPET, 'utf8')
+  assert.ok(text.includes(AUTHDOCK_ADDRESS), `the snippet must name authdock as ${AUTHDOCK_ADDRESS}`)
+  assert.ok(text.includes(APP_ADDRESS), `the snippet must name the app as ${APP_ADDRESS}`)
+  return text.replaceAll(AUTHDOCK_ADDRESS, `127.0.0.1:${authdockPort}`).replaceAll(APP_ADDRESS, `127.0.0.1:${appPort}`)
+}
+
+/** Runs nginx in the foreground with everything it writes in a temp dir; stopped when the test ends. */
+async function startNginx(t: TestContext, snippet: string): Promise<string> {
+  if (!existsSync(NGINX)) {
+    throw new Error(`nginx is not installed (${NGINX} is missing): install it with \`apt-get install nginx\` (Debian/Ubuntu; nginx-light works too). npm test installs it itself when run as root with apt-get.`)
+  }
+  const dir = tempDir(t)
+  const port = await freePort()
+  const file = (name: string) => join(dir, name)
+  const config = [
+    // A root master would otherwise run its workers as nobody, who cannot enter the 0700 temp dir.
+    ...(process.getuid?.() === 0 ? ['user root;'] : []),
+    'daemon off;',
+    'master_process on;',
+    'worker_processes 1;',
+    `pid ${file('nginx.pid')};`,
+    `error_log ${file('error.log')} info;`,
+    'events {}',
+    'http {',
+    `    access_log ${file('access.log')};`,
+    `    client_body_temp_path ${file('client_body')};`,
+    `    proxy_temp_path ${file('proxy')};`,
+    `    fastcgi_temp_path ${file('fastcgi')};`,
+    `    uwsgi_temp_path ${file('uwsgi')};`,
+    `    scgi_temp_path ${file('scgi')};`,
+    '    server {',
+    `        listen 127.0.0.1:${port};`,
+    snippet,
+    '    }',
+    '}',
+    '',
+  ].join('\n')
+  writeFileSync(file('nginx.conf'), config)
+
+  // -e: the compiled-in /var/log/nginx/error.log is opened before the config is read.
+  const child = spawn(NGINX, ['-p', dir, '-c', file('nginx.conf'), '-e', file('error.log')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()))
+  let exited = false
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exit.then(() => void (exited = true))
+  t.after(async () => {
+    if (exited) return
+    child.kill('SIGTERM') // nginx: fast shutdown of master and workers
+    await Promise.race([exit, sleep(5000)])
+    if (!exited) child.kill('SIGKILL')
+  })
+
+  const errorLog = () => (existsSync(file('error.log')) ? readFileSync(file('error.log'), 'utf8') : '')
+  const deadline = Date.now() + 10_000
+  while (!(await accepts(port))) {
+    if (exited || Date.now() > deadline) {
+      throw new Error(`nginx did not start (${exited ? `exited with ${child.exitCode}` : 'timed out'}):\n${output}${errorLog()}`)
+    }
+    await sleep(50)
+  }
+  return `http://127.0.0.1:${port}`
+}
+
+test('nginx auth_request in front of an app, with authdock deciding', async (t) => {
+  const authdock = await startServer(t, { env: testEnv({ LANGFLOW_NEW_USER_IS_ACTIVE: 'true' }) })
+  const appPort = await startApp(t)
+  const authdockPort = Number(new URL(authdock.url).port)
+  const proxy = await startNginx(t, snippetFor(authdockPort, appPort))
+
+  const admin = await login(authdock.url)
+  const whoami = await call(authdock.url, 'GET', '/api/v1/users/whoami', { token: admin.access })
+  assert.equal(whoami.status, 200)
+  const adminId: string = whoami.body.id
+
+  /** A request through nginx; `seen` is what the app received, null when nginx answered itself. */
+  const through = async (options: Parameters<typeof call>[3] & { method?: string; path?: string } = {}) => {
+    const r = await call(proxy, options.method ?? 'GET', options.path ?? '/app/page?x=1', options)
+    const fromApp = r.status === 200 && r.body !== null && typeof r.body === 'object' && 'bodyBytes' in r.body
+    return { ...r, seen: fromApp ? (r.body as Seen) : null }
+  }
+
+  await t.test('no credential: 401 from nginx, the app never sees the request', async () => {
+    const r = await through()
+    assert.equal(r.status, 401)
+    assert.equal(r.seen, null)
+    // nginx hands the client the subrequest's WWW-Authenticate on a 401.
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer')
+  })
+
+  await t.test('a valid Bearer token: the app sees the admin', async () => {
+    const r = await through({ token: admin.access })
+    assert.equal(r.status, 200)
+    assert.deepEqual(r.seen, { method: 'GET', url: '/app/page?x=1', user: 'admin', userId: adminId, superuser: 'true', bodyBytes: 0 })
+  })
+
+  await t.test('a POST with a body: the body reaches the app, not authdock', async () => {
+    const r = await through({ token: admin.access, method: 'POST', json: { hello: 'world' } })
+    assert.equal(r.status, 200)
+    assert.equal(r.seen?.method, 'POST')
+    assert.equal(r.seen?.bodyBytes, JSON.stringify({ hello: 'world' }).length)
+    assert.equal(r.seen?.user, 'admin')
+  })
+
+  await t.test('the access_token_lf cookie', async () => {
+    const r = await through({ headers: { cookie: `theme=dark; access_token_lf=${admin.access}` } })
+    assert.equal(r.status, 200)
+    assert.equal(r.seen?.user, 'admin')
+    assert.equal(r.seen?.userId, adminId)
+    assert.equal(r.seen?.superuser, 'true')
+  })
+
+  await t.test('an API key in X-Api-Key', async () => {
+    const created = await call(authdock.url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 'nginx' } })
+    assert.equal(created.status, 200)
+    const r = await through({ headers: { 'x-api-key': created.body.api_key } })
+    assert.equal(r.status, 200)
+    assert.equal(r.seen?.user, 'admin')
+    assert.equal(r.seen?.userId, adminId)
+    assert.equal(r.seen?.superuser, 'true')
+    assert.equal((await through({ headers: { 'x-api-key': 'sk-not-a-real-key' } })).status, 401)
+  })
+
+  await t.test('a forged token: 401', async () => {
+    const [header, payload] = admin.access.split('.')
+    const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`
+    assert.equal((await through({ token: forged })).status, 401)
+    assert.equal((await through({ token: 'not-a-jwt' })).status, 401)
+  })
+
+  await t.test('a normal user: X-Auth-Superuser false, the name percent-encoded, forged X-Auth-* headers dropped', async () => {
+    const username = 'zoë normal'
+    const created = await call(authdock.url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password: 'zoe-password-1' } })
+    assert.equal(created.status, 201)
+    const zoe = await login(authdock.url, username, 'zoe-password-1')
+    const r = await through({
+      token: zoe.access,
+      headers: { 'x-auth-user': 'admin', 'x-auth-user-id': adminId, 'x-auth-superuser': 'true' },
+    })
+    assert.equal(r.status, 200)
+    assert.equal(r.seen?.user, encodeURIComponent(username))
+    assert.equal(r.seen?.userId, created.body.id)
+    assert.equal(r.seen?.superuser, 'false')
+  })
+
+  await t.test('after logout the same token is refused at once', async () => {
+    const session = await login(authdock.url)
+    assert.equal((await through({ token: session.access })).status, 200)
+    const out = await call(authdock.url, 'POST', '/api/v1/logout', { token: session.access })
+    assert.ok(out.status >= 200 && out.status < 300, `logout: ${out.status}`)
+    const r = await through({ token: session.access })
+    assert.equal(r.status, 401)
+    assert.equal(r.seen, null)
+    assert.equal((await through({ headers: { cookie: `access_token_lf=${session.access}` } })).status, 401)
+    // Other sessions are untouched.
+    assert.equal((await through({ token: admin.access })).status, 200)
+  })
+
+  await t.test('deactivating a user refuses their token at once', async () => {
+    const created = await call(authdock.url, 'POST', '/api/v1/users/', { token: admin.access, json: { username: 'dora', password: 'dora-password-1' } })
+    assert.equal(created.status, 201)
+    const dora = await login(authdock.url, 'dora', 'dora-password-1')
+    assert.equal((await through({ token: dora.access })).status, 200)
+    const patched = await call(authdock.url, 'PATCH', `/api/v1/users/${created.body.id}`, { token: admin.access, json: { is_active: false } })
+    assert.equal(patched.status, 200)
+    assert.equal((await through({ token: dora.access })).status, 401)
+  })
+
+  await t.test('authdock down: nginx fails closed (500), never lets the request through', async () => {
+    await authdock.close()
+    const r = await through({ token: admin.access })
+    assert.equal(r.status, 500)
+    assert.equal(r.seen, null)
+  })
+})
+
+// The README shows the snippet; this keeps its copy from drifting from the file tested above.
+test('the README shows deploy/nginx/forward-auth.conf verbatim', () => {
+  const readme = readFileSync(README, 'utf8')
+  const snippet = readFileSync(SNIPPET, 'utf8')
+  assert.ok(readme.includes('```nginx\n' + snippet + '```'), `README.md's nginx block differs from ${fileURLToPath(SNIPPET)}`)
+})
