@@ -54,7 +54,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     const settings = createRuntimeSettings({ config, store, clock, audit })
     const keys = await createKeyRing({
       store, configDir, clock, config,
-      accessTtlSeconds: settings.accessTtlSeconds,
+      accessTokensValidUntil: settings.accessTokensValidUntil,
       onChange: ({ by, ...e }) => audit.record({ type: e.type, userId: by?.user.id, username: by?.user.username, context: by?.context, detail: { ...e } }),
       warn: (m) => log.warn(m),
     })

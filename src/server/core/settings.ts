@@ -26,6 +26,8 @@ export const TUNABLES = {
 } as const satisfies Record<string, Tunable>
 
 export type TunableName = keyof typeof TUNABLES
+const LAST_ACCESS_TTL_META = 'access_ttl_seconds'
+const LONGER_TOKENS_META = 'longer_access_tokens_until'
 const NAMES = Object.keys(TUNABLES) as TunableName[]
 
 export function createRuntimeSettings(deps: { config: Config; store: Store; clock: Clock; audit: Audit }) {
@@ -38,8 +40,24 @@ export function createRuntimeSettings(deps: { config: Config; store: Store; cloc
   }
   const sources: Record<TunableName, Source> = Object.fromEntries(NAMES.map((n) => [n, config.sources[TUNABLES[n].variable]])) as Record<TunableName, Source>
 
+  // Tokens issued under an earlier, longer access lifetime outlive the current one: remember until
+  // when (across restarts too, as env may have lowered it), so no key retires under them.
+  const longerTokensUntil = (): number => Number(store.meta.get(LONGER_TOKENS_META) ?? 0)
+  function lowerAccessLifetime(fromSeconds: number, toSeconds: number): void {
+    if (toSeconds >= fromSeconds) return
+    const until = Math.max(longerTokensUntil(), clock.now() + fromSeconds * 1000)
+    store.meta.set(LONGER_TOKENS_META, String(until))
+  }
+  const lastRun = Number(store.meta.get(LAST_ACCESS_TTL_META) ?? values.access_token_expire_seconds)
+  store.transaction(() => {
+    lowerAccessLifetime(lastRun, values.access_token_expire_seconds)
+    store.meta.set(LAST_ACCESS_TTL_META, String(values.access_token_expire_seconds))
+  })
+
   return {
     accessTtlSeconds: (): number => values.access_token_expire_seconds,
+    /** When the last access token issued so far (under this lifetime or an earlier, longer one) expires. */
+    accessTokensValidUntil: (): number => Math.max(clock.now() + values.access_token_expire_seconds * 1000, longerTokensUntil()),
     refreshTtlSeconds: (): number => values.refresh_token_expire_seconds,
     refreshGraceSeconds: (): number => values.refresh_grace_seconds,
     auditRetentionDays: (): number => values.audit_retention_days,
@@ -75,6 +93,11 @@ export function createRuntimeSettings(deps: { config: Config; store: Store; cloc
       const now = clock.now()
       store.transaction(() => {
         for (const [name, change] of Object.entries(changes) as [TunableName, { to: number }][]) store.settings.set(TUNABLES[name].variable, String(change.to), now)
+        const access = changes.access_token_expire_seconds
+        if (access !== undefined) {
+          lowerAccessLifetime(access.from, access.to)
+          store.meta.set(LAST_ACCESS_TTL_META, String(access.to))
+        }
       })
       for (const [name, change] of Object.entries(changes) as [TunableName, { to: number }][]) {
         values[name] = change.to

@@ -18,8 +18,8 @@ export interface KeyRingDeps {
   readonly configDir: string
   readonly clock: Clock
   readonly config: Config
-  /** Access-token lifetime now in force: how long a demoted key must keep verifying. */
-  readonly accessTtlSeconds: () => number
+  /** When the last access token issued so far expires: until then a demoted key must keep verifying. */
+  readonly accessTokensValidUntil: () => number
   readonly onChange?: (event: KeyRingEvent) => void
   readonly warn?: (message: string) => void
 }
@@ -101,7 +101,7 @@ export async function createKeyRing(deps: KeyRingDeps) {
     const now = clock.now()
     const previous = active
     store.transaction(() => {
-      if (previous) store.keys.deactivate(previous.kid, now, now + deps.accessTtlSeconds() * 1000)
+      if (previous) store.keys.deactivate(previous.kid, now, deps.accessTokensValidUntil())
       if (store.keys.all().some((r) => r.kid === key.kid)) store.keys.activate(key.kid, now)
       else
         store.keys.insert({
@@ -156,8 +156,10 @@ export async function createKeyRing(deps: KeyRingDeps) {
   function importedMaterial(alg: Algorithm, input: ImportedMaterial): Material {
     const bad = (message: string) => new AuthError('INVALID_KEY', message)
     if (!isRsa(alg)) {
-      const { secret } = input
-      if (typeof secret !== 'string') throw bad('secret is required for HS256')
+      const raw = input.secret
+      if (typeof raw !== 'string') throw bad('secret is required for HS256')
+      // Trimmed as the key file is read back at start-up: pasted whitespace must not change the key.
+      const secret = raw.trim()
       if (secret.length < 32) throw bad(`secret must be at least 32 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`)
       if (secret.length > MAX_SECRET_LENGTH) throw bad(`secret must be at most ${MAX_SECRET_LENGTH} characters long`)
       return { kind: 'secret', secret }

@@ -39,7 +39,9 @@ export function adminKeyRoutes(core: AuthCore): Router {
   // {"revoke_sessions": true, "confirm": "revoke-all"} is the emergency button.
   router.post('/keys/rotate', async (req, res) => {
     const body = req.is('application/json') ? jsonObject(req) : {}
-    const revokeSessions = body.revoke_sessions === true
+    // Strictly a boolean: "true" or 1 must not quietly become a rotation that signs no one out.
+    const revokeSessions = body.revoke_sessions ?? false
+    if (typeof revokeSessions !== 'boolean') throw new AuthError('INVALID_INPUT', 'revoke_sessions must be true or false')
     if (revokeSessions) requireConfirmation(body)
     const result = await core.keyAdmin.rotate(actorOf(req, res), revokeSessions)
     res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, retired_kids: result.retiredKeys })

@@ -50,7 +50,8 @@ export function adminSessionRoutes(core: AuthCore): Router {
   })
 
   router.post('/sessions/revoke-all', (req, res) => {
-    requireConfirmation(jsonObject(req))
+    // A request without a JSON body has not confirmed either: it gets the 400 that says how to.
+    requireConfirmation(req.is('application/json') ? jsonObject(req) : {})
     const { user, context } = actorOf(req, res)
     const revoked = core.sessions.revokeAll('admin', context, user.id)
     res.json({ revoked_count: revoked.length })
