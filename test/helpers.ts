@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test'
 import type { Clock } from '../src/server/core/clock.ts'
 import { createAuthServer } from '../src/server/index.ts'
 import type { AuthServer } from '../src/server/index.ts'
+import type { StreamOptions } from '../src/server/http/sse.ts'
 import { createLogger } from '../src/server/log.ts'
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' }
@@ -39,7 +40,7 @@ export interface Running {
 /** Starts a real server on an ephemeral loopback port; it is closed when the test ends. */
 export async function startServer(
   t: TestContext,
-  options: { env?: Record<string, string | undefined>; configDir?: string; clock?: Clock } = {},
+  options: { env?: Record<string, string | undefined>; configDir?: string; clock?: Clock; streams?: StreamOptions } = {},
 ): Promise<Running> {
   const configDir = options.configDir ?? tempDir(t)
   const logs: string[] = []
@@ -47,6 +48,7 @@ export async function startServer(
     configDir,
     env: options.env ?? testEnv(),
     clock: options.clock,
+    streams: options.streams,
     log: createLogger((line) => logs.push(line)),
   })
   const { url } = await server.listen(0, '127.0.0.1')

@@ -57,6 +57,20 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   })
   let closing: Promise<void> | undefined
+  // Requests in flight, so that close() can let them finish and then drop every connection left:
+  // Node counts a connection that never sent a request (a browser's preconnect) as busy, not idle.
+  let inFlight = 0
+  let shuttingDown = false
+  const dropConnectionsIfDone = () => {
+    if (shuttingDown && inFlight === 0) server.closeAllConnections()
+  }
+  server.on('request', (_req, res) => {
+    inFlight += 1
+    res.once('close', () => {
+      inFlight -= 1
+      dropConnectionsIfDone()
+    })
+  })
 
   return {
     core,
@@ -74,12 +88,14 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
       })
     },
     close() {
-      // In-flight requests finish; idle keep-alive connections are closed so close() can end.
+      // In-flight requests finish; then every connection is dropped so close() can end.
       closing ??= new Promise<void>((resolve) => {
         if (!server.listening) return resolve()
+        shuttingDown = true
         server.close(() => resolve())
         streams.closeAll() // an open event stream would keep close() waiting
         server.closeIdleConnections()
+        dropConnectionsIfDone()
       }).then(() => core.close())
       return closing
     },

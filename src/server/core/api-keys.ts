@@ -26,6 +26,8 @@ export function createApiKeys(deps: { store: Store; clock: Clock; audit: Audit }
       return { record, key }
     },
     list: (userId: string): ApiKey[] => store.apiKeys.byUser(userId),
+    /** Whether a key still exists and is active, without counting a use (long-lived streams ask this). */
+    isActive: (userId: string, id: string): boolean => store.apiKeys.byUser(userId).some((k) => k.id === id && k.isActive),
     remove(user: User, id: string, context: RequestContext): void {
       if (!store.apiKeys.remove(id, user.id)) throw new AuthError('API_KEY_NOT_FOUND', 'API Key not found')
       audit.record({ type: 'api_key_deleted', userId: user.id, username: user.username, context, detail: { apiKeyId: id } })

@@ -59,28 +59,41 @@ const DAY_MS = 86_400_000
 
 export function createAudit(store: Store, clock: Clock, onListenerError: (err: unknown) => void = () => {}) {
   const listeners = new Set<AuditListener>()
+
+  function publish(event: AuditEvent): void {
+    for (const listener of listeners) {
+      try {
+        listener(event)
+      } catch (err) {
+        onListenerError(err) // one broken listener must not fail the request that made the event
+      }
+    }
+  }
+
+  /** Inserts without publishing: for callers inside a transaction, who publish after the commit. */
+  function write(input: AuditInput): AuditEvent {
+    const event = {
+      at: clock.now(),
+      type: input.type,
+      userId: input.userId ?? null,
+      username: input.username ?? null,
+      sessionId: input.sessionId ?? null,
+      ip: input.context?.ip ?? null,
+      userAgent: input.context?.userAgent ?? null,
+      detail: input.detail ?? {},
+    }
+    return { ...event, id: store.audit.insert(event) }
+  }
+
   return {
+    /** Writes an event and tells every listener. Outside a transaction: listeners see only committed events. */
     record(input: AuditInput): AuditEvent {
-      const event = {
-        at: clock.now(),
-        type: input.type,
-        userId: input.userId ?? null,
-        username: input.username ?? null,
-        sessionId: input.sessionId ?? null,
-        ip: input.context?.ip ?? null,
-        userAgent: input.context?.userAgent ?? null,
-        detail: input.detail ?? {},
-      }
-      const stored: AuditEvent = { ...event, id: store.audit.insert(event) }
-      for (const listener of listeners) {
-        try {
-          listener(stored)
-        } catch (err) {
-          onListenerError(err) // one broken listener must not fail the request that made the event
-        }
-      }
-      return stored
+      const event = write(input)
+      publish(event)
+      return event
     },
+    write,
+    publish,
 
     /** Calls `listener` with every event from now on; returns the unsubscribe function. */
     subscribe(listener: AuditListener): () => void {

@@ -12,6 +12,8 @@ export interface Principal {
   /** The session of the access token; null when the caller used an API key. */
   readonly sessionId: string | null
   readonly claims: AccessClaims | null
+  /** The API key the caller used; null for a token. */
+  readonly apiKeyId: string | null
 }
 
 export function createAuthenticator(deps: { store: Store; accessTokens: AccessTokens; sessions: Sessions; apiKeys: ApiKeys }) {
@@ -27,12 +29,12 @@ export function createAuthenticator(deps: { store: Store; accessTokens: AccessTo
     token(token: string): Principal {
       const claims = accessTokens.verify(token)
       if (!sessions.isLive(claims.sid, claims.sub)) throw new AuthError('SESSION_REVOKED', 'Session has expired or was revoked')
-      return { user: activeUser(claims.sub), sessionId: claims.sid, claims }
+      return { user: activeUser(claims.sub), sessionId: claims.sid, claims, apiKeyId: null }
     },
     apiKey(key: string): Principal {
       const record = apiKeys.use(key)
       if (record === null) throw new AuthError('INVALID_API_KEY', 'Invalid API key')
-      return { user: activeUser(record.userId), sessionId: null, claims: null }
+      return { user: activeUser(record.userId), sessionId: null, claims: null, apiKeyId: record.id }
     },
   }
 }

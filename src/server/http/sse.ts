@@ -1,8 +1,10 @@
 // Server-sent event streams: headers, heartbeats that keep proxies from closing an idle stream,
-// a cap on how many are open, clean-up when the client goes, and closing them all at shutdown
-// (an open stream would otherwise keep server.close() waiting for ever).
+// a cap on how many are open, clean-up when the client goes, dropping a client that stops reading,
+// and closing them all at shutdown (an open stream would otherwise keep server.close() waiting for ever).
 
 import type { Request, Response } from 'express'
+import type { Principal } from '../core/authenticate.ts'
+import type { AuthCore } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
 
 export interface StreamOptions {
@@ -13,6 +15,14 @@ export interface StreamOptions {
 }
 
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64 }
+
+/**
+ * Bytes a stream may have waiting in memory for a client that does not read. Past it the client is
+ * dropped (it resumes from its Last-Event-ID, or gets a fresh snapshot); without a bound, one
+ * stalled client (any API key holder, for the revocation stream) makes the server buffer every
+ * event for ever. Well above a full replay (1000 events of at most ~1 KB).
+ */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
 export interface Stream {
   send(event: string, data: unknown, id?: number): void
@@ -51,8 +61,7 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
           return closed
         },
         send(event, data, id) {
-          if (closed) return
-          res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+          write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
         },
         close() {
           if (closed) return
@@ -63,9 +72,17 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
           res.end()
         },
       }
+      const write = (chunk: string): void => {
+        if (closed) return
+        res.write(chunk)
+        if (res.writableLength > MAX_BUFFERED_BYTES) {
+          stream.close()
+          res.destroy() // end() would wait behind the unread backlog; this frees it
+        }
+      }
       const timer = setInterval(() => {
         if (!hooks.alive()) return stream.close()
-        res.write(': ping\n\n')
+        write(': ping\n\n')
       }, options.heartbeatMs)
       timer.unref()
       res.on('close', () => stream.close())
@@ -83,3 +100,16 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
 }
 
 export type StreamHub = ReturnType<typeof createStreamHub>
+
+/**
+ * A stream's `alive` check: may the caller it was opened for still hold it? The user must still
+ * exist and be active (and a superuser, where `superuser`); a token's session must still be live
+ * and the token unexpired; an API key must still exist.
+ */
+export function callerStillAllowed(core: AuthCore, principal: Principal, superuser: boolean): boolean {
+  const user = core.users.byId(principal.user.id)
+  if (user === null || !user.isActive || (superuser && !user.isSuperuser)) return false
+  if (principal.apiKeyId !== null) return core.apiKeys.isActive(user.id, principal.apiKeyId)
+  const { claims, sessionId } = principal
+  return claims !== null && sessionId !== null && claims.exp * 1000 > core.clock.now() && core.sessions.isLive(sessionId, user.id)
+}

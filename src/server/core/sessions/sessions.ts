@@ -30,6 +30,9 @@ interface LiveEntry {
   expiresAt: number
 }
 
+/** The largest refresh grace window config allows (AUTHDOCK_REFRESH_GRACE_SECONDS ≤ 300). */
+const MAX_GRACE_MS = 300_000
+
 const invalidRefresh = (): AuthError => new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
 
 export function createSessions(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; audit: Audit; settings: SessionSettings }) {
@@ -42,24 +45,24 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     for (const id of ids) live.delete(id)
   }
 
-  async function pair(session: Session, user: User, refreshToken: string, key: LoadedKey): Promise<TokenPair> {
-    const { token } = await accessTokens.sign(user.id, session.id, settings.accessTtlSeconds(), key)
+  async function pair(session: Session, user: User, refreshToken: string, key: LoadedKey, accessTtlSeconds: number): Promise<TokenPair> {
+    const { token } = await accessTokens.sign(user.id, session.id, accessTtlSeconds, key)
     return { accessToken: token, refreshToken, session, user }
   }
 
   /** Revokes durably first (one fsynced commit for all ids), then drops them from the live set. */
   function revoke(ids: readonly string[], reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
-    // The audit rows join the same commit: revoking thousands of sessions costs one fsync, not thousands.
-    const revoked = store.transaction(() => {
+    // The audit rows join the same commit (revoking thousands of sessions costs one fsync, not
+    // thousands); listeners hear of them only once it is durable.
+    const { done, events } = store.transaction(() => {
       const done = store.sessions.revoke(ids, reason, clock.now())
-      for (const id of done) {
-        const session = store.sessions.byId(id)
-        audit.record({ type: 'session_revoked', userId: session?.userId, sessionId: id, context, detail: { reason, by: by ?? null } })
-      }
-      return done
+      const events = done.map((id) =>
+        audit.write({ type: 'session_revoked', userId: store.sessions.byId(id)?.userId, sessionId: id, context, detail: { reason, by: by ?? null } }))
+      return { done, events }
     })
-    forget(revoked)
-    return revoked
+    forget(done)
+    for (const event of events) audit.publish(event)
+    return done
   }
 
   return {
@@ -80,9 +83,11 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const expiresAt = now + settings.refreshTtlSeconds() * 1000
       // The signer is chosen before the write so the session records the kid its token carries.
       const key = accessTokens.signer()
+      const accessTtl = settings.accessTtlSeconds()
       const session: Session = {
         id: randomUUID(), userId: user.id, createdAt: now, lastUsedAt: now, expiresAt,
-        ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null, accessKid: key.kid,
+        ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null,
+        accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000,
       }
       store.transaction(() => {
         store.sessions.insert(session)
@@ -93,7 +98,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       })
       live.set(session.id, { userId: user.id, expiresAt })
       audit.record({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
-      return pair(session, user, token, key)
+      return pair(session, user, token, key, accessTtl)
     },
 
     /**
@@ -106,6 +111,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const now = clock.now()
       const hash = refreshTokens.hash(presented)
       const key = accessTokens.signer()
+      const accessTtl = settings.accessTtlSeconds()
       const outcome = store.transaction(() => {
         const row = store.sessions.tokenByHash(hash)
         if (row === null) return { kind: 'invalid' as const }
@@ -123,7 +129,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
             id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(child), generation: row.generation + 1,
             issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
           })
-          const change = { generation: row.generation + 1, lastUsedAt: now, expiresAt, accessKid: key.kid }
+          const change = { generation: row.generation + 1, lastUsedAt: now, expiresAt, accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000 }
           store.sessions.touch(session.id, change)
           return { kind: 'rotated' as const, session: { ...session, ...change }, user, child }
         }
@@ -155,10 +161,10 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
           const entry = live.get(outcome.session.id)
           if (entry) entry.expiresAt = outcome.session.expiresAt
           audit.record({ type: 'session_refreshed', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { generation: outcome.session.generation } })
-          return pair(outcome.session, outcome.user, outcome.child, key)
+          return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
         }
         case 'replayed':
-          return pair(outcome.session, outcome.user, outcome.child, key)
+          return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
       }
     },
 
@@ -195,8 +201,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     byId: (id: string): Session | null => store.sessions.byId(id),
     /** The refresh-token family of a session: each rotation, and where a reuse was caught. */
     chain: (id: string): RefreshTokenRow[] => store.sessions.tokensOf(id),
-    /** Sessions revoked since `since`: a JWKS verifier must still refuse their unexpired tokens. */
-    revokedSince: (since: number): string[] => store.sessions.revokedSince(since),
+    /** Revoked sessions whose tokens have not all expired: a JWKS verifier must still refuse them. */
+    // A replay inside the grace window issues a token up to MAX_GRACE_MS later than the one recorded.
+    revokedWithLiveTokens: (): string[] => store.sessions.revokedWithLiveTokens(clock.now() - MAX_GRACE_MS),
 
     /** Drops expired sessions from memory (the rows stay for the audit trail). */
     sweep(): void {

@@ -42,8 +42,9 @@ export interface Session {
   readonly generation: number
   readonly revokedAt: number | null
   readonly revokeReason: string | null
-  /** The key that signed the session's latest access token. */
+  /** The key that signed the session's latest access token, and when that token expires. */
   readonly accessKid: string | null
+  readonly accessExpiresAt: number | null
 }
 
 export type SessionState = 'active' | 'revoked' | 'expired'
@@ -80,15 +81,15 @@ export interface SessionStore {
   /** Marks sessions revoked; returns the ids that were live before. */
   revoke(ids: readonly string[], reason: string, now: number): string[]
   liveIdsOfUser(userId: string, now: number): string[]
-  touch(id: string, change: { generation: number; lastUsedAt: number; expiresAt: number; accessKid: string }): void
+  touch(id: string, change: { generation: number; lastUsedAt: number; expiresAt: number; accessKid: string; accessExpiresAt: number }): void
   /** Newest first. */
   list(filter: SessionFilter, page: Page, now: number): { total: number; sessions: SessionWithUser[] }
   counts(now: number): Record<SessionState, number>
   liveIds(now: number): string[]
   /** Live sessions per kid of their latest access token. */
   liveCountByKid(now: number): Record<string, number>
-  /** Ids of sessions revoked at or after `since` (their access tokens may still be unexpired). */
-  revokedSince(since: number): string[]
+  /** Ids of revoked sessions whose latest access token has not expired at `now`. */
+  revokedWithLiveTokens(now: number): string[]
   /** A session's refresh-token family, oldest first. */
   tokensOf(sessionId: string): RefreshTokenRow[]
   insertToken(row: RefreshTokenRow): void

@@ -9,6 +9,7 @@ import { AuthError } from '../../core/errors.ts'
 import type { AuditEvent, AuditFilter } from '../../core/store/types.ts'
 import { auditRead } from '../dto.ts'
 import { pageOf, principalOf, queryChoice, queryText, queryTime } from '../request.ts'
+import { callerStillAllowed } from '../sse.ts'
 import type { StreamHub } from '../sse.ts'
 
 /** Events a reconnecting client may catch up on; past that it is told to reload instead. */
@@ -71,12 +72,7 @@ export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
   router.get('/events', (req, res) => {
     const principal = principalOf(res)
     const since = lastEventIdOf(req)
-    const alive = () => {
-      const user = core.users.byId(principal.user.id)
-      if (user === null || !user.isActive || !user.isSuperuser) return false
-      if (principal.sessionId === null || principal.claims === null) return true
-      return principal.claims.exp * 1000 > core.clock.now() && core.sessions.isLive(principal.sessionId, user.id)
-    }
+    const alive = () => callerStillAllowed(core, principal, true)
     // Subscribing and replaying happen in one synchronous step: no event can fall between them.
     let unsubscribe = () => {}
     const stream = streams.open('admin-events', req, res, { alive, onClose: () => unsubscribe() })
@@ -86,13 +82,20 @@ export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
       // The admin's own session ended: the stream ends with it.
       if (e.type === 'session_revoked' && e.sessionId !== null && e.sessionId === principal.sessionId) stream.close()
     })
+    // `ready` and `reset` carry the id they stand for: an EventSource resumes from the last id line
+    // it saw, so without one a drop before the next event would lose what happened meanwhile
+    // (no id at all: a fresh `ready`) or reset again and again (the old id: too far back).
     if (since === null) {
-      stream.send('ready', { last_event_id: core.audit.lastId() })
+      const lastId = core.audit.lastId()
+      stream.send('ready', { last_event_id: lastId }, lastId)
       return
     }
     const missed = core.audit.after(since, REPLAY_LIMIT + 1)
-    if (missed.length > REPLAY_LIMIT) stream.send('reset', { last_event_id: core.audit.lastId(), reason: `more than ${REPLAY_LIMIT} events were missed; reload` })
-    else for (const e of missed) send(e)
+    // An id from the future (another database, say) cannot be resumed from either.
+    if (missed.length > REPLAY_LIMIT || since > core.audit.lastId()) {
+      const lastId = core.audit.lastId()
+      stream.send('reset', { last_event_id: lastId, reason: `more than ${REPLAY_LIMIT} events were missed; reload` }, lastId)
+    } else for (const e of missed) send(e)
   })
 
   return router

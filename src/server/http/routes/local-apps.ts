@@ -8,6 +8,7 @@ import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { Principal } from '../../core/authenticate.ts'
 import { contextOf, field, resolvePrincipal } from '../request.ts'
+import { callerStillAllowed } from '../sse.ts'
 import type { StreamHub } from '../sse.ts'
 
 /** RFC 6749 §5.2 errors, which OAuth client libraries read; `detail`/`code` as everywhere else. */
@@ -49,7 +50,8 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
     if (!r.active) return void res.json({ active: false })
     res.json({
       active: true, sub: r.sub, username: r.username, exp: r.exp, iat: r.iat, sid: r.sid, type: r.type,
-      token_type: r.type === 'access' ? 'access_token' : 'refresh_token', is_superuser: r.isSuperuser,
+      // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
+      ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
       iss: core.config.issuer, ...(r.jti === null ? {} : { jti: r.jti }), ...(r.kid === null ? {} : { kid: r.kid }),
     })
   })
@@ -75,16 +77,16 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
   router.get('/revocations/stream', (req, res) => {
     const principal = trustedCaller(core, req)
     let unsubscribe = () => {}
-    const alive = () => core.users.byId(principal.user.id)?.isActive === true
+    // A superuser's token may hold the stream only while it would still be accepted (same as the admin feed).
+    const alive = () => callerStillAllowed(core, principal, principal.sessionId !== null)
     const stream = streams.open('revocations', req, res, { alive, onClose: () => unsubscribe() })
     unsubscribe = core.audit.subscribe((e) => {
       if (e.type === 'session_revoked' && e.sessionId !== null) stream.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
       else if (e.type === 'key_retired') stream.send('key_retired', { kid: e.detail.kid }, e.id)
     })
-    // Sessions revoked within one access lifetime may still have unexpired tokens out there.
-    const since = core.clock.now() - core.settings.accessTtlSeconds() * 1000
+    // Revoked sessions whose latest access token has not expired yet: their tokens are still out there.
     stream.send('snapshot', {
-      revoked_sessions: core.sessions.revokedSince(since),
+      revoked_sessions: core.sessions.revokedWithLiveTokens(),
       retired_kids: core.keys.list().filter((k) => k.state === 'retired').map((k) => k.kid),
     })
   })

@@ -26,7 +26,8 @@ export function wellKnownRoutes(core: AuthCore): Router {
   // the token, introspection and revocation endpoints without configuration.
   const discovery = (req: Request, res: Response) => {
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`
-    res.set('Cache-Control', 'public, max-age=300')
+    // The URLs are built from Host: a shared cache must key on it.
+    res.set({ 'Cache-Control': 'public, max-age=300', Vary: 'Host' })
     res.json({
       issuer: core.config.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,

@@ -113,9 +113,11 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     sql: `
-      -- The kid of the last access token each session was given: the key ring's "sessions that
-      -- still depend on this key" count.
+      -- The kid and expiry of the last access token each session was given: the key ring's
+      -- "sessions that still depend on this key" count, and which revoked sessions may still
+      -- have unexpired tokens out there (the revocation stream's snapshot).
       ALTER TABLE sessions ADD COLUMN access_kid TEXT;
+      ALTER TABLE sessions ADD COLUMN access_expires_at INTEGER;
       CREATE INDEX sessions_created ON sessions(created_at);
       CREATE INDEX audit_events_type ON audit_events(type, at);
       CREATE INDEX audit_events_user ON audit_events(user_id, at);

@@ -15,6 +15,7 @@ interface SessionRow {
   revoked_at: number | null
   revoke_reason: string | null
   access_kid: string | null
+  access_expires_at: number | null
 }
 
 interface TokenRow {
@@ -42,6 +43,7 @@ const toSession = (r: SessionRow): Session => ({
   revokedAt: r.revoked_at,
   revokeReason: r.revoke_reason,
   accessKid: r.access_kid,
+  accessExpiresAt: r.access_expires_at,
 })
 
 const toToken = (r: TokenRow): RefreshTokenRow => ({
@@ -58,14 +60,14 @@ const toToken = (r: TokenRow): RefreshTokenRow => ({
 })
 
 export function createSessionStore(db: Db): SessionStore {
-  const insert = db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, generation, access_kid)
-    VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation, @accessKid)`)
+  const insert = db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, generation, access_kid,
+    access_expires_at) VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation, @accessKid, @accessExpiresAt)`)
   const byId = db.prepare('SELECT * FROM sessions WHERE id = ?')
   const live = db.prepare('SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > ?')
   const liveIdsOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
   const revoke = db.prepare('UPDATE sessions SET revoked_at = @now, revoke_reason = @reason WHERE id = @id AND revoked_at IS NULL')
   const touch = db.prepare(`UPDATE sessions SET generation = @generation, last_used_at = @lastUsedAt, expires_at = @expiresAt,
-    access_kid = @accessKid WHERE id = @id`)
+    access_kid = @accessKid, access_expires_at = @accessExpiresAt WHERE id = @id`)
   // One WHERE clause for the list and its total; a null parameter means "any".
   const filtered = `FROM sessions s JOIN users u ON u.id = s.user_id
     WHERE (@userId IS NULL OR s.user_id = @userId)
@@ -74,7 +76,7 @@ export function createSessionStore(db: Db): SessionStore {
         OR (@state = 'active' AND s.revoked_at IS NULL AND s.expires_at > @now)
         OR (@state = 'revoked' AND s.revoked_at IS NOT NULL)
         OR (@state = 'expired' AND s.revoked_at IS NULL AND s.expires_at <= @now))`
-  const page = db.prepare(`SELECT s.*, u.username ${filtered} ORDER BY s.created_at DESC, s.id LIMIT @limit OFFSET @skip`)
+  const page = db.prepare(`SELECT s.*, u.username ${filtered} ORDER BY s.created_at DESC, s.rowid DESC LIMIT @limit OFFSET @skip`)
   const total = db.prepare(`SELECT count(*) ${filtered}`).pluck()
   const counts = db.prepare(`SELECT
       coalesce(sum(revoked_at IS NULL AND expires_at > @now), 0) AS active,
@@ -84,7 +86,7 @@ export function createSessionStore(db: Db): SessionStore {
   const liveIds = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?').pluck()
   const byKid = db.prepare(`SELECT access_kid AS kid, count(*) AS n FROM sessions
     WHERE revoked_at IS NULL AND expires_at > ? AND access_kid IS NOT NULL GROUP BY access_kid`)
-  const revokedSince = db.prepare('SELECT id FROM sessions WHERE revoked_at >= ?').pluck()
+  const revokedWithLiveTokens = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND access_expires_at > ?').pluck()
   const tokensOf = db.prepare('SELECT * FROM refresh_tokens WHERE session_id = ? ORDER BY generation')
   const insertToken = db.prepare(`INSERT INTO refresh_tokens (id, session_id, token_hash, generation, issued_at, expires_at, issued_ip, issued_user_agent)
     VALUES (@id, @sessionId, @tokenHash, @generation, @issuedAt, @expiresAt, @issuedIp, @issuedUserAgent)`)
@@ -117,7 +119,7 @@ export function createSessionStore(db: Db): SessionStore {
     counts: (now) => counts.get({ now }) as { active: number; revoked: number; expired: number },
     liveIds: (now) => liveIds.all(now) as string[],
     liveCountByKid: (now) => Object.fromEntries((byKid.all(now) as { kid: string; n: number }[]).map((r) => [r.kid, r.n])),
-    revokedSince: (since) => revokedSince.all(since) as string[],
+    revokedWithLiveTokens: (now) => revokedWithLiveTokens.all(now) as string[],
     tokensOf: (sessionId) => (tokensOf.all(sessionId) as TokenRow[]).map(toToken),
     insertToken: (row) => void insertToken.run(row),
     tokenByHash: (hash) => {
