@@ -20,10 +20,10 @@ const DEFAULT_RETRY_MS = 2_000
 const MIN_RETRY_MS = 100
 const MAX_BACKOFF_MS = 30_000
 /**
- * A revoked sid matters only while a token of its session may be unexpired. We cannot see the
- * server's access lifetime, but every snapshot lists the sids revoked within one lifetime, so an
- * entry a snapshot has not re-confirmed for a day is dropped, and the stream reconnects (taking a
- * new snapshot) every RESYNC_MS so that a longer lifetime still keeps its sids.
+ * A revoked sid matters only while a token of its session may be unexpired. Every snapshot lists
+ * exactly those sids, so an entry a snapshot has not re-confirmed for a day is dropped, and the
+ * stream reconnects (taking a new snapshot) every RESYNC_MS so that a longer lifetime still keeps
+ * its sids.
  */
 const REVOKED_KEEP_MS = 24 * 3600_000
 const RESYNC_MS = 6 * 3600_000

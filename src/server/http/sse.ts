@@ -27,7 +27,6 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 export interface Stream {
   send(event: string, data: unknown, id?: number): void
   close(): void
-  readonly closed: boolean
 }
 
 export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS) {
@@ -57,9 +56,6 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
 
       let closed = false
       const stream: Stream = {
-        get closed() {
-          return closed
-        },
         send(event, data, id) {
           write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
         },
@@ -90,8 +86,6 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
       res.write('retry: 2000\n\n')
       return stream
     },
-
-    count: (kind: string): number => open.get(kind)?.size ?? 0,
 
     closeAll(): void {
       for (const streams of open.values()) for (const s of [...streams]) s.close()
