@@ -37,6 +37,8 @@ export interface AuthServer {
 const MAX_HEADER_BYTES = 1_200_000
 const HEADERS_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 30_000
+/** How long close() lets requests in flight finish before it drops their connections. */
+const SHUTDOWN_GRACE_MS = 5_000
 
 export async function createAuthServer(options: AuthServerOptions): Promise<AuthServer> {
   const log = options.log ?? createLogger()
@@ -96,6 +98,8 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
         streams.closeAll() // an open event stream would keep close() waiting
         server.closeIdleConnections()
         dropConnectionsIfDone()
+        // A client that stopped reading (a stalled download) must not hold shutdown for ever.
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref()
       }).then(() => core.close())
       return closing
     },

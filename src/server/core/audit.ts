@@ -8,7 +8,6 @@ import type { AuditEvent, AuditFilter, Store } from './store/types.ts'
 export type AuditType =
   | 'login_succeeded'
   | 'login_failed'
-  | 'login_throttled'
   | 'account_locked'
   | 'account_unlocked'
   | 'session_created'
@@ -29,7 +28,7 @@ export type AuditType =
   | 'setup_completed'
 
 export const AUDIT_TYPES: readonly AuditType[] = [
-  'login_succeeded', 'login_failed', 'login_throttled', 'account_locked', 'account_unlocked', 'session_created',
+  'login_succeeded', 'login_failed', 'account_locked', 'account_unlocked', 'session_created',
   'session_refreshed', 'session_revoked', 'refresh_reuse_detected', 'user_created', 'user_updated', 'user_deleted',
   'password_changed', 'api_key_created', 'api_key_deleted', 'key_rotated', 'key_imported', 'algorithm_switched',
   'key_retired', 'settings_changed', 'setup_completed',

@@ -2,6 +2,7 @@
 // header (access-tokens.ts), token type, live session, existing and active user.
 
 import type { ApiKeys } from './api-keys.ts'
+import type { Clock } from './clock.ts'
 import { AuthError } from './errors.ts'
 import type { Sessions } from './sessions/sessions.ts'
 import type { Store, User } from './store/types.ts'
@@ -16,8 +17,8 @@ export interface Principal {
   readonly apiKeyId: string | null
 }
 
-export function createAuthenticator(deps: { store: Store; accessTokens: AccessTokens; sessions: Sessions; apiKeys: ApiKeys }) {
-  const { store, accessTokens, sessions, apiKeys } = deps
+export function createAuthenticator(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; sessions: Sessions; apiKeys: ApiKeys }) {
+  const { store, clock, accessTokens, sessions, apiKeys } = deps
 
   function activeUser(id: string): User {
     const user = store.users.byId(id)
@@ -30,6 +31,18 @@ export function createAuthenticator(deps: { store: Store; accessTokens: AccessTo
       const claims = accessTokens.verify(token)
       if (!sessions.isLive(claims.sid, claims.sub)) throw new AuthError('SESSION_REVOKED', 'Session has expired or was revoked')
       return { user: activeUser(claims.sub), sessionId: claims.sid, claims, apiKeyId: null }
+    },
+    /**
+     * Whether a caller authenticated earlier (a long-lived event stream) would still be accepted:
+     * user present and active (and a superuser, if asked), API key not deleted, or the token's
+     * session live and the token unexpired. Never counts an API-key use.
+     */
+    stillAllowed(principal: Principal, superuser: boolean): boolean {
+      const user = store.users.byId(principal.user.id)
+      if (user === null || !user.isActive || (superuser && !user.isSuperuser)) return false
+      if (principal.apiKeyId !== null) return apiKeys.isActive(user.id, principal.apiKeyId)
+      const { claims, sessionId } = principal
+      return claims !== null && sessionId !== null && claims.exp * 1000 > clock.now() && sessions.isLive(sessionId, user.id)
     },
     apiKey(key: string): Principal {
       const record = apiKeys.use(key)

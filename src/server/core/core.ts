@@ -102,7 +102,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       apiKeys,
       throttle,
       setup,
-      authenticate: createAuthenticator({ store, accessTokens, sessions, apiKeys }),
+      authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection: createIntrospection({ store, clock, accessTokens, sessions }),
       keyAdmin: createKeyAdmin({ keys, sessions }),
       overview: createOverview({ store, clock, audit, sessions, keys }),

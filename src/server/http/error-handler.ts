@@ -67,6 +67,13 @@ const parserMessages: Record<string, string> = {
 
 export function createErrorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      // Too late for a JSON error (a download failed half-way): cut the response so the client
+      // sees a broken transfer rather than a short file that looks complete, or a hang.
+      log.error('error after the response started', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) })
+      res.destroy()
+      return
+    }
     if (err instanceof AuthError) {
       if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds))
       sendError(res, statusFor[err.code], err.detail, err.code, err.fields)

@@ -20,6 +20,20 @@ export function field(req: Request, name: string): unknown {
   return Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined
 }
 
+/** The JSON body, or {} when the request has none; a body of another type is a 422, never ignored. */
+export function optionalJsonObject(req: Request): Record<string, unknown> {
+  return req.get('content-type') === undefined ? {} : jsonObject(req)
+}
+
+export const REVOKE_ALL_CONFIRMATION = 'revoke-all'
+
+/** The typed confirmation a request that signs everyone out must carry in its JSON body. */
+export function requireConfirmation(body: Record<string, unknown>): void {
+  if (body.confirm !== REVOKE_ALL_CONFIRMATION) {
+    throw new AuthError('CONFIRMATION_REQUIRED', `This signs everyone out; send {"confirm": "${REVOKE_ALL_CONFIRMATION}"} to confirm`)
+  }
+}
+
 /** The JSON body as an object; anything else is a 422. */
 export function jsonObject(req: Request): Record<string, unknown> {
   const body: unknown = req.body
@@ -36,10 +50,32 @@ export function bearerToken(req: Request): string | undefined {
   return m?.[1]
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A browser sends the access cookie along with requests other sites make (SameSite=Lax lets
+ * same-site ones through, and every port of localhost is the same site): a state change that
+ * authenticates by cookie must come from this server's own pages. Clients without a browser send
+ * neither header and are not affected.
+ */
+function requireSameOrigin(req: Request): void {
+  if (SAFE_METHODS.has(req.method)) return
+  const site = req.get('sec-fetch-site')
+  const origin = req.get('origin')
+  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+    (origin !== undefined && origin !== `${req.protocol}://${req.get('host') ?? ''}`)
+  if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+}
+
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */
 export function resolvePrincipal(core: AuthCore, req: Request): Principal | null {
-  const token = bearerToken(req) ?? readCookie(req, ACCESS_COOKIE)
-  if (token !== undefined && token !== '') return core.authenticate.token(token)
+  const bearer = bearerToken(req)
+  if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
+  const cookie = readCookie(req, ACCESS_COOKIE)
+  if (cookie !== undefined && cookie !== '') {
+    requireSameOrigin(req)
+    return core.authenticate.token(cookie)
+  }
   const apiKey = req.get('x-api-key')
   if (apiKey !== undefined && apiKey !== '') return core.authenticate.apiKey(apiKey)
   return null
@@ -97,11 +133,17 @@ export function queryText(req: Request, name: string, maxLength = 256): string |
   return value
 }
 
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/
+
 /** An ISO 8601 date (or epoch milliseconds) from the query string, as epoch milliseconds. */
 export function queryTime(req: Request, name: string): number | undefined {
   const value = queryText(req, name, 64)
   if (value === undefined) return undefined
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value)
+  if (/^\d{1,15}$/.test(value)) return Number(value)
+  // Strict: Date.parse alone takes "-1" for the year 2001 and rolls 2026-02-30 into March.
+  const m = ISO_DATE.exec(value)
+  const realDay = m !== null && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])
+  const ms = realDay ? Date.parse(value) : NaN
   if (Number.isNaN(ms)) throw new AuthError('INVALID_INPUT', `${name} must be an ISO 8601 date, e.g. 2026-01-31T12:00:00Z`)
   return ms
 }

@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
+import type { AuditEvent } from '../core/store/types.ts'
 import { AuthError } from '../core/errors.ts'
 
 export interface StreamOptions {
@@ -12,9 +13,11 @@ export interface StreamOptions {
   readonly heartbeatMs: number
   /** Streams open at once, per kind; one more is answered 429. */
   readonly maxStreams: number
+  /** Streams one caller (an API key, or a user's tokens) may hold per kind, so one cannot take every slot. */
+  readonly maxPerCaller?: number
 }
 
-export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64 }
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64, maxPerCaller: 8 }
 
 /**
  * Bytes a stream may have waiting in memory for a client that does not read. Past it the client is
@@ -31,18 +34,24 @@ export interface Stream {
 
 export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS) {
   const open = new Map<string, Set<Stream>>()
+  const perCaller = new Map<string, number>() // `${kind}\u0000${caller}` → streams open
+  const maxPerCaller = options.maxPerCaller ?? DEFAULT_STREAM_OPTIONS.maxPerCaller ?? options.maxStreams
 
   return {
     /**
      * Starts a stream on `res`. `alive` is asked at every heartbeat (the caller's session may have
      * been revoked meanwhile); `onClose` runs once, however the stream ends.
      */
-    open(kind: string, req: Request, res: Response, hooks: { alive: () => boolean; onClose: () => void }): Stream {
+    open(kind: string, caller: string, req: Request, res: Response, hooks: { alive: () => boolean; onClose: () => void }): Stream {
       const streams = open.get(kind) ?? new Set<Stream>()
       open.set(kind, streams)
-      if (streams.size >= options.maxStreams) {
-        throw new AuthError('TOO_MANY_STREAMS', `Too many open event streams (at most ${options.maxStreams}); close one and retry`, { retryAfterSeconds: 5 })
+      const callerKey = `${kind}\u0000${caller}`
+      const mine = perCaller.get(callerKey) ?? 0
+      if (streams.size >= options.maxStreams || mine >= maxPerCaller) {
+        const limit = mine >= maxPerCaller ? `${maxPerCaller} per caller` : `${options.maxStreams} in all`
+        throw new AuthError('TOO_MANY_STREAMS', `Too many open event streams (at most ${limit}); close one and retry`, { retryAfterSeconds: 5 })
       }
+      perCaller.set(callerKey, mine + 1)
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -64,6 +73,9 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
           closed = true
           clearInterval(timer)
           streams.delete(stream)
+          const left = (perCaller.get(callerKey) ?? 1) - 1
+          if (left > 0) perCaller.set(callerKey, left)
+          else perCaller.delete(callerKey)
           hooks.onClose()
           res.end()
         },
@@ -95,15 +107,29 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
 
 export type StreamHub = ReturnType<typeof createStreamHub>
 
+/** Events after which a stream re-checks that its caller may still hold it. */
+const RECHECK_ON = new Set(['user_updated', 'user_deleted', 'password_changed', 'session_revoked', 'api_key_deleted'])
+
 /**
- * A stream's `alive` check: may the caller it was opened for still hold it? The user must still
- * exist and be active (and a superuser, where `superuser`); a token's session must still be live
- * and the token unexpired; an API key must still exist.
+ * A stream fed by the audit feed. `forward` decides what the client gets of each event. The
+ * caller's right to the stream is re-checked at every heartbeat and at once after any event that
+ * may have taken it away (a demotion, a revoked session, a deleted API key).
  */
-export function callerStillAllowed(core: AuthCore, principal: Principal, superuser: boolean): boolean {
-  const user = core.users.byId(principal.user.id)
-  if (user === null || !user.isActive || (superuser && !user.isSuperuser)) return false
-  if (principal.apiKeyId !== null) return core.apiKeys.isActive(user.id, principal.apiKeyId)
-  const { claims, sessionId } = principal
-  return claims !== null && sessionId !== null && claims.exp * 1000 > core.clock.now() && core.sessions.isLive(sessionId, user.id)
+export function openAuditStream(
+  hub: StreamHub,
+  kind: string,
+  req: Request,
+  res: Response,
+  opts: { core: AuthCore; principal: Principal; superuser: boolean; forward: (event: AuditEvent, stream: Stream) => void },
+): Stream {
+  const { core, principal } = opts
+  const alive = () => core.authenticate.stillAllowed(principal, opts.superuser)
+  let unsubscribe = () => {}
+  const stream = hub.open(kind, principal.apiKeyId ?? principal.user.id, req, res, { alive, onClose: () => unsubscribe() })
+  unsubscribe = core.audit.subscribe((event) => {
+    // Forwarded first: the event that took the caller's rights away is theirs to see, nothing after.
+    opts.forward(event, stream)
+    if (RECHECK_ON.has(event.type) && !alive()) stream.close()
+  })
+  return stream
 }

@@ -205,10 +205,12 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     // A replay inside the grace window issues a token up to MAX_GRACE_MS later than the one recorded.
     revokedWithLiveTokens: (): string[] => store.sessions.revokedWithLiveTokens(clock.now() - MAX_GRACE_MS),
 
-    /** Drops expired sessions from memory (the rows stay for the audit trail). */
+    /** Drops expired sessions from memory (the rows stay for the audit trail), and revocations
+     *  whose tokens have all expired from the stream's snapshot. */
     sweep(): void {
       const now = clock.now()
       for (const [id, entry] of live) if (entry.expiresAt <= now) live.delete(id)
+      store.sessions.forgetExpiredRevocations(now - MAX_GRACE_MS)
     },
   }
 }

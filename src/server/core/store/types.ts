@@ -88,8 +88,9 @@ export interface SessionStore {
   liveIds(now: number): string[]
   /** Live sessions per kid of their latest access token. */
   liveCountByKid(now: number): Record<string, number>
-  /** Ids of revoked sessions whose latest access token has not expired at `now`. */
+  /** Ids of revoked sessions whose latest access token has not expired at `now` (deleted users' too). */
   revokedWithLiveTokens(now: number): string[]
+  forgetExpiredRevocations(now: number): number
   /** A session's refresh-token family, oldest first. */
   tokensOf(sessionId: string): RefreshTokenRow[]
   insertToken(row: RefreshTokenRow): void

@@ -71,6 +71,12 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     }
   }
 
+  /** Re-read inside the write: the caller may have been demoted or deactivated while bcrypt ran. */
+  function requireStillSuperuser(by: User): void {
+    const current = store.users.byId(by.id)
+    if (current === null || !current.isActive || !current.isSuperuser) throw new AuthError('NOT_SUPERUSER', "The user doesn't have enough privileges")
+  }
+
   async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
     const username = normalizeUsername(input.username)
     const password = checkPassword(input.password)
@@ -85,6 +91,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     }
     // Checked again after the hash: another creation may have taken the name meanwhile.
     store.transaction(() => {
+      if (by?.isSuperuser === true) requireStillSuperuser(by)
       requireFreeUsername(key, null)
       store.users.insert(user, key)
     })
@@ -153,6 +160,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       // Other requests ran while the hash was computed: check again and write in one transaction,
       // so two superusers demoting each other at once cannot both succeed.
       store.transaction(() => {
+        if (me.isSuperuser) requireStillSuperuser(me)
         const current = requireUser(target.id)
         guardLastSuperuser(current, losesSuperuser)
         if (key !== undefined) requireFreeUsername(key, target.id)

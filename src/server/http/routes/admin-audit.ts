@@ -1,16 +1,18 @@
 // Admin: the audit log (query, CSV / JSON-lines export) and the live feed of the same events as
 // server-sent events, resumable with Last-Event-ID.
 
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { Router } from 'express'
-import type { Request, Response } from 'express'
+import type { Request } from 'express'
 import { AUDIT_TYPES } from '../../core/audit.ts'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { AuditEvent, AuditFilter } from '../../core/store/types.ts'
 import { auditRead } from '../dto.ts'
 import { pageOf, principalOf, queryChoice, queryText, queryTime } from '../request.ts'
-import { callerStillAllowed } from '../sse.ts'
-import type { StreamHub } from '../sse.ts'
+import { openAuditStream } from '../sse.ts'
+import type { Stream, StreamHub } from '../sse.ts'
 
 /** Events a reconnecting client may catch up on; past that it is told to reload instead. */
 export const REPLAY_LIMIT = 1000
@@ -29,11 +31,6 @@ function csvCell(value: unknown): string {
   let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
-/** Writes and waits for the socket to drain, so a large export never piles up in memory. */
-function write(res: Response, chunk: string): Promise<void> | void {
-  if (!res.write(chunk)) return new Promise((resolve) => res.once('drain', resolve))
 }
 
 /** The last event id a reconnecting client saw: the Last-Event-ID header, or ?last_event_id=. */
@@ -60,28 +57,29 @@ export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
       'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'Content-Disposition': `attachment; filename="authdock-audit-${stamp}.${format}"`,
     })
-    if (format === 'csv') await write(res, CSV_COLUMNS.join(',') + '\r\n')
-    for await (const event of core.audit.export(filter)) {
-      if (res.destroyed) return
-      const row = auditRead(event)
-      await write(res, format === 'csv' ? CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n' : JSON.stringify(row) + '\n')
+    async function* lines() {
+      if (format === 'csv') yield CSV_COLUMNS.join(',') + '\r\n'
+      for await (const event of core.audit.export(filter)) {
+        const row = auditRead(event)
+        yield format === 'csv' ? CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\r\n' : JSON.stringify(row) + '\n'
+      }
     }
-    res.end()
+    // pipeline() waits for the client to read (a large export never piles up in memory) and stops
+    // the generator if the client goes away.
+    try {
+      await pipeline(Readable.from(lines()), res)
+    } catch (err) {
+      // A client that left is not our error; anything else is logged and the transfer cut.
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err
+    }
   })
 
   router.get('/events', (req, res) => {
     const principal = principalOf(res)
     const since = lastEventIdOf(req)
-    const alive = () => callerStillAllowed(core, principal, true)
     // Subscribing and replaying happen in one synchronous step: no event can fall between them.
-    let unsubscribe = () => {}
-    const stream = streams.open('admin-events', req, res, { alive, onClose: () => unsubscribe() })
-    const send = (e: AuditEvent) => stream.send(e.type, auditRead(e), e.id)
-    unsubscribe = core.audit.subscribe((e) => {
-      send(e)
-      // The admin's own session ended: the stream ends with it.
-      if (e.type === 'session_revoked' && e.sessionId !== null && e.sessionId === principal.sessionId) stream.close()
-    })
+    const send = (e: AuditEvent, stream: Stream) => stream.send(e.type, auditRead(e), e.id)
+    const stream = openAuditStream(streams, 'admin-events', req, res, { core, principal, superuser: true, forward: send })
     // `ready` and `reset` carry the id they stand for: an EventSource resumes from the last id line
     // it saw, so without one a drop before the next event would lose what happened meanwhile
     // (no id at all: a fresh `ready`) or reset again and again (the old id: too far back).
@@ -95,7 +93,7 @@ export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
     if (missed.length > REPLAY_LIMIT || since > core.audit.lastId()) {
       const lastId = core.audit.lastId()
       stream.send('reset', { last_event_id: lastId, reason: `more than ${REPLAY_LIMIT} events were missed; reload` }, lastId)
-    } else for (const e of missed) send(e)
+    } else for (const e of missed) send(e, stream)
   })
 
   return router

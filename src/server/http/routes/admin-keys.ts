@@ -1,6 +1,5 @@
-// Admin: the key ring, one-click rotation (optionally signing everyone out), algorithm switch,
-// importing an admin's own key, and the token settings. What env pins is refused with ENV_PINNED
-// and the variable's name.
+// Admin: the key ring, one-click rotation (optionally signing everyone out), algorithm switch and
+// importing an admin's own key. What env pins is refused with ENV_PINNED and the variable's name.
 
 import { Router } from 'express'
 import { ALGORITHMS } from '../../core/config.ts'
@@ -8,8 +7,7 @@ import type { Algorithm } from '../../core/config.ts'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import { keyRead } from '../dto.ts'
-import { actorOf, jsonObject } from '../request.ts'
-import { requireConfirmation } from './admin-sessions.ts'
+import { actorOf, jsonObject, optionalJsonObject, requireConfirmation } from '../request.ts'
 
 function algorithmOf(value: unknown): Algorithm {
   if (typeof value !== 'string' || !(ALGORITHMS as readonly string[]).includes(value)) {
@@ -38,7 +36,7 @@ export function adminKeyRoutes(core: AuthCore): Router {
 
   // {"revoke_sessions": true, "confirm": "revoke-all"} is the emergency button.
   router.post('/keys/rotate', async (req, res) => {
-    const body = req.is('application/json') ? jsonObject(req) : {}
+    const body = optionalJsonObject(req)
     // Strictly a boolean: "true" or 1 must not quietly become a rotation that signs no one out.
     const revokeSessions = body.revoke_sessions ?? false
     if (typeof revokeSessions !== 'boolean') throw new AuthError('INVALID_INPUT', 'revoke_sessions must be true or false')
@@ -56,15 +54,6 @@ export function adminKeyRoutes(core: AuthCore): Router {
   router.put('/algorithm', async (req, res) => {
     const record = await core.keys.switchAlgorithm(algorithmOf(jsonObject(req).algorithm), actorOf(req, res))
     res.json({ algorithm: record.alg, key: keyOf(record.kid) })
-  })
-
-  router.get('/settings', (_req, res) => {
-    res.json(core.settings.describe())
-  })
-
-  router.patch('/settings', (req, res) => {
-    const changed = core.settings.update(jsonObject(req), actorOf(req, res))
-    res.json({ changed, settings: core.settings.describe() })
   })
 
   return router

@@ -6,16 +6,7 @@ import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import { refreshLinkRead, sessionRead } from '../dto.ts'
-import { actorOf, jsonObject, pageOf, queryChoice, queryText, queryTime } from '../request.ts'
-
-export const REVOKE_ALL_CONFIRMATION = 'revoke-all'
-
-/** The typed confirmation a destructive request must carry in its JSON body. */
-export function requireConfirmation(body: Record<string, unknown>): void {
-  if (body.confirm !== REVOKE_ALL_CONFIRMATION) {
-    throw new AuthError('CONFIRMATION_REQUIRED', `This signs everyone out; send {"confirm": "${REVOKE_ALL_CONFIRMATION}"} to confirm`)
-  }
-}
+import { actorOf, optionalJsonObject, pageOf, queryChoice, queryText, queryTime, requireConfirmation } from '../request.ts'
 
 export function adminSessionRoutes(core: AuthCore): Router {
   const router = Router()
@@ -50,8 +41,8 @@ export function adminSessionRoutes(core: AuthCore): Router {
   })
 
   router.post('/sessions/revoke-all', (req, res) => {
-    // A request without a JSON body has not confirmed either: it gets the 400 that says how to.
-    requireConfirmation(req.is('application/json') ? jsonObject(req) : {})
+    // No body has not confirmed either: it gets the 400 that says how to; a form body is a 422.
+    requireConfirmation(optionalJsonObject(req))
     const { user, context } = actorOf(req, res)
     const revoked = core.sessions.revokeAll('admin', context, user.id)
     res.json({ revoked_count: revoked.length })

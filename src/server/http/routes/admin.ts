@@ -4,7 +4,7 @@
 import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { toIso } from '../../core/clock.ts'
-import { createGuards } from '../request.ts'
+import { actorOf, createGuards, jsonObject } from '../request.ts'
 import type { StreamHub } from '../sse.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
 import { adminKeyRoutes } from './admin-keys.ts'
@@ -30,6 +30,16 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
   router.get('/checklist', (_req, res) => {
     const items = core.checklist(deps.listenHost())
     res.json({ passed: items.filter((i) => i.status === 'pass').length, warnings: items.filter((i) => i.status === 'warn').length, items })
+  })
+
+  // Token lifetimes, grace window, audit retention: what env sets is refused with ENV_PINNED.
+  router.get('/settings', (_req, res) => {
+    res.json(core.settings.describe())
+  })
+
+  router.patch('/settings', (req, res) => {
+    const changed = core.settings.update(jsonObject(req), actorOf(req, res))
+    res.json({ changed, settings: core.settings.describe() })
   })
 
   router.use(adminSessionRoutes(core))

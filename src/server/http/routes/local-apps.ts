@@ -8,7 +8,7 @@ import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { Principal } from '../../core/authenticate.ts'
 import { contextOf, field, resolvePrincipal } from '../request.ts'
-import { callerStillAllowed } from '../sse.ts'
+import { openAuditStream } from '../sse.ts'
 import type { StreamHub } from '../sse.ts'
 
 /** RFC 6749 §5.2 errors, which OAuth client libraries read; `detail`/`code` as everywhere else. */
@@ -76,13 +76,13 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
 
   router.get('/revocations/stream', (req, res) => {
     const principal = trustedCaller(core, req)
-    let unsubscribe = () => {}
-    // A superuser's token may hold the stream only while it would still be accepted (same as the admin feed).
-    const alive = () => callerStillAllowed(core, principal, principal.sessionId !== null)
-    const stream = streams.open('revocations', req, res, { alive, onClose: () => unsubscribe() })
-    unsubscribe = core.audit.subscribe((e) => {
-      if (e.type === 'session_revoked' && e.sessionId !== null) stream.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
-      else if (e.type === 'key_retired') stream.send('key_retired', { kid: e.detail.kid }, e.id)
+    // A token must stay a superuser's; an API key may be anyone's, as long as it exists.
+    const stream = openAuditStream(streams, 'revocations', req, res, {
+      core, principal, superuser: principal.apiKeyId === null,
+      forward(e, s) {
+        if (e.type === 'session_revoked' && e.sessionId !== null) s.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
+        else if (e.type === 'key_retired') s.send('key_retired', { kid: e.detail.kid }, e.id)
+      },
     })
     // Revoked sessions whose latest access token has not expired yet: their tokens are still out there.
     stream.send('snapshot', {

@@ -118,6 +118,15 @@ export const MIGRATIONS: readonly Migration[] = [
       -- have unexpired tokens out there (the revocation stream's snapshot).
       ALTER TABLE sessions ADD COLUMN access_kid TEXT;
       ALTER TABLE sessions ADD COLUMN access_expires_at INTEGER;
+      -- Revoked sessions whose access tokens may still be unexpired, kept apart from sessions so
+      -- that deleting a user (which cascades to the sessions) does not drop them from the
+      -- revocation stream's snapshot. Rows go once their last token has expired.
+      CREATE TABLE revocations (
+        session_id TEXT PRIMARY KEY,
+        revoked_at INTEGER NOT NULL,
+        access_expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX revocations_expiry ON revocations(access_expires_at);
       CREATE INDEX sessions_created ON sessions(created_at);
       CREATE INDEX audit_events_type ON audit_events(type, at);
       CREATE INDEX audit_events_user ON audit_events(user_id, at);

@@ -33,20 +33,21 @@ const auditParams = (f: AuditFilter) => ({
   userId: f.userId ?? null,
   since: f.since ?? null,
   until: f.until ?? null,
-  text: f.text === undefined || f.text === '' ? null : f.text.toLowerCase(),
+  text: f.text === undefined || f.text === '' ? null : f.text,
 })
 
 export function createAuditStore(db: Db): AuditStore {
   const insert = db.prepare(`INSERT INTO audit_events (at, type, user_id, username, session_id, ip, user_agent, detail)
     VALUES (@at, @type, @userId, @username, @sessionId, @ip, @userAgent, @detail)`)
-  // instr() on lower-cased text: a plain substring match, so % and _ mean themselves.
+  // instr() on text lower-cased by SQLite on both sides (ASCII case only, but the same on both, so
+  // "Ärger" finds "Ärger"): a plain substring match, so % and _ mean themselves.
   const filtered = `FROM audit_events
     WHERE (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
       AND (@userId IS NULL OR user_id = @userId)
       AND (@since IS NULL OR at >= @since)
       AND (@until IS NULL OR at < @until)
       AND (@text IS NULL OR instr(lower(type || ' ' || coalesce(username, '') || ' ' || coalesce(ip, '') || ' '
-        || coalesce(user_agent, '') || ' ' || coalesce(session_id, '') || ' ' || detail), @text) > 0)`
+        || coalesce(user_agent, '') || ' ' || coalesce(session_id, '') || ' ' || detail), lower(@text)) > 0)`
   const page = db.prepare(`SELECT * ${filtered} ORDER BY id DESC LIMIT @limit OFFSET @skip`)
   const before = db.prepare(`SELECT * ${filtered} AND id < @beforeId ORDER BY id DESC LIMIT @limit`)
   const count = db.prepare(`SELECT count(*) ${filtered}`).pluck()

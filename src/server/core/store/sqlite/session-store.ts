@@ -86,7 +86,10 @@ export function createSessionStore(db: Db): SessionStore {
   const liveIds = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?').pluck()
   const byKid = db.prepare(`SELECT access_kid AS kid, count(*) AS n FROM sessions
     WHERE revoked_at IS NULL AND expires_at > ? AND access_kid IS NOT NULL GROUP BY access_kid`)
-  const revokedWithLiveTokens = db.prepare('SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND access_expires_at > ?').pluck()
+  const remember = db.prepare(`INSERT OR IGNORE INTO revocations (session_id, revoked_at, access_expires_at)
+    SELECT id, revoked_at, access_expires_at FROM sessions WHERE id = ? AND access_expires_at IS NOT NULL`)
+  const revokedWithLiveTokens = db.prepare('SELECT session_id FROM revocations WHERE access_expires_at > ?').pluck()
+  const forgetRevocations = db.prepare('DELETE FROM revocations WHERE access_expires_at <= ?')
   const tokensOf = db.prepare('SELECT * FROM refresh_tokens WHERE session_id = ? ORDER BY generation')
   const insertToken = db.prepare(`INSERT INTO refresh_tokens (id, session_id, token_hash, generation, issued_at, expires_at, issued_ip, issued_user_agent)
     VALUES (@id, @sessionId, @tokenHash, @generation, @issuedAt, @expiresAt, @issuedIp, @issuedUserAgent)`)
@@ -104,7 +107,11 @@ export function createSessionStore(db: Db): SessionStore {
     },
     live: (now) => (live.all(now) as SessionRow[]).map(toSession),
     revoke(ids, reason, now) {
-      return ids.filter((id) => revoke.run({ id, reason, now }).changes > 0)
+      return ids.filter((id) => {
+        if (revoke.run({ id, reason, now }).changes === 0) return false
+        remember.run(id)
+        return true
+      })
     },
     liveIdsOfUser: (userId, now) => liveIdsOfUser.all(userId, now) as string[],
     touch: (id, change) => void touch.run({ id, ...change }),
@@ -120,6 +127,7 @@ export function createSessionStore(db: Db): SessionStore {
     liveIds: (now) => liveIds.all(now) as string[],
     liveCountByKid: (now) => Object.fromEntries((byKid.all(now) as { kid: string; n: number }[]).map((r) => [r.kid, r.n])),
     revokedWithLiveTokens: (now) => revokedWithLiveTokens.all(now) as string[],
+    forgetExpiredRevocations: (now) => forgetRevocations.run(now).changes,
     tokensOf: (sessionId) => (tokensOf.all(sessionId) as TokenRow[]).map(toToken),
     insertToken: (row) => void insertToken.run(row),
     tokenByHash: (hash) => {
