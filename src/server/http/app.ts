@@ -1,11 +1,13 @@
-// The Express adapter: parses input, calls the core, maps results and errors. No auth rules here.
+// The HTTP adapter: parses input, calls the core, maps results and errors. No auth rules here.
+// The two hottest routes are answered by fast-routes.ts; everything else goes through Express.
 
 import express from 'express'
-import type { Express } from 'express'
 import { existsSync } from 'node:fs'
+import type { RequestListener } from 'node:http'
 import type { AuthCore, Logger } from '../core/core.ts'
 import { createCookieJar } from './cookies.ts'
 import { createErrorHandler, notFound } from './error-handler.ts'
+import { API_HEADERS, createFastRoutes } from './fast-routes.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
 import { localAppRoutes } from './routes/local-apps.ts'
@@ -26,7 +28,7 @@ export interface AppOptions {
   readonly listenHost?: () => string | null
 }
 
-export function createApp(core: AuthCore, options: AppOptions): Express {
+export function createApp(core: AuthCore, options: AppOptions): RequestListener {
   const streams = options.streams ?? createStreamHub()
   const app = express()
   app.disable('x-powered-by')
@@ -37,9 +39,8 @@ export function createApp(core: AuthCore, options: AppOptions): Express {
   })
 
   const api = express.Router()
-  // Tokens travel in these responses: never cache them (RFC 6749 §5.1).
   api.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store')
+    res.set(API_HEADERS)
     next()
   })
   api.use(express.json({ limit: BODY_LIMIT }))
@@ -58,5 +59,8 @@ export function createApp(core: AuthCore, options: AppOptions): Express {
   }
   app.use(notFound)
   app.use(createErrorHandler(options.log))
-  return app
+  const fast = createFastRoutes(core, options.log)
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res)
+  }
 }

@@ -1,7 +1,8 @@
 // Langflow's three cookies, set with the configured attributes and cleared with exactly the same
 // ones (Langflow issue #8641: a mismatched delete left HTTPS users signed in).
 
-import type { CookieOptions, Request, Response } from 'express'
+import type { IncomingMessage } from 'node:http'
+import type { CookieOptions, Response } from 'express'
 import type { Config, CookieSettings } from '../core/config.ts'
 
 export const ACCESS_COOKIE = 'access_token_lf'
@@ -9,7 +10,7 @@ export const REFRESH_COOKIE = 'refresh_token_lf'
 export const APIKEY_COOKIE = 'apikey_tkn_lflw'
 
 /** Reads one cookie from the Cookie header; malformed encodings are taken as absent. */
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie
   if (header === undefined || header.length > 16_384) return undefined
   for (const part of header.split(';')) {

@@ -42,6 +42,15 @@ const statusFor: Record<AuthErrorCode, number> = {
   TOO_MANY_STREAMS: 429,
 }
 
+/** What an AuthError becomes on the wire: shared by the Express routes and the fast path. */
+export function authErrorReply(err: AuthError): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+  const status = statusFor[err.code]
+  const headers: Record<string, string> = {}
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer'
+  if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds)
+  return { status, headers, body: { ...err.fields, detail: err.detail, code: err.code } }
+}
+
 export function sendError(res: Response, status: number, detail: unknown, code: string, fields: Readonly<Record<string, unknown>> = {}): void {
   if (res.headersSent) return
   if (status === 401) res.set('WWW-Authenticate', 'Bearer')
@@ -75,8 +84,8 @@ export function createErrorHandler(log: Logger): ErrorRequestHandler {
       return
     }
     if (err instanceof AuthError) {
-      if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds))
-      sendError(res, statusFor[err.code], err.detail, err.code, err.fields)
+      const reply = authErrorReply(err)
+      res.set(reply.headers).status(reply.status).json(reply.body)
       return
     }
     const e = err as HttpishError

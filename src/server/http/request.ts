@@ -1,12 +1,12 @@
-// Reading requests at the edge: caller context, body fields, and credential resolution in
-// Langflow's order (Bearer header, then the access cookie, then x-api-key; never the URL query).
+// Reading requests at the edge: caller context, body fields, query parameters, and the guards
+// that put the caller (credentials.ts) on res.locals.
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { RequestContext } from '../core/audit.ts'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
-import { ACCESS_COOKIE, readCookie } from './cookies.ts'
+import { resolvePrincipal } from './credentials.ts'
 
 export function contextOf(req: Request): RequestContext {
   const agent = req.get('user-agent')
@@ -41,44 +41,6 @@ export function jsonObject(req: Request): Record<string, unknown> {
     throw new AuthError('INVALID_INPUT', 'The request body must be a JSON object')
   }
   return body as Record<string, unknown>
-}
-
-export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization
-  if (header === undefined) return undefined
-  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
-  return m?.[1]
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-/**
- * A browser sends the access cookie along with requests other sites make (SameSite=Lax lets
- * same-site ones through, and every port of localhost is the same site): a state change that
- * authenticates by cookie must come from this server's own pages. Clients without a browser send
- * neither header and are not affected.
- */
-function requireSameOrigin(req: Request): void {
-  if (SAFE_METHODS.has(req.method)) return
-  const site = req.get('sec-fetch-site')
-  const origin = req.get('origin')
-  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
-    (origin !== undefined && origin !== `${req.protocol}://${req.get('host') ?? ''}`)
-  if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
-}
-
-/** The caller, or null when the request carries no credential at all. A bad credential throws. */
-export function resolvePrincipal(core: AuthCore, req: Request): Principal | null {
-  const bearer = bearerToken(req)
-  if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
-  const cookie = readCookie(req, ACCESS_COOKIE)
-  if (cookie !== undefined && cookie !== '') {
-    requireSameOrigin(req)
-    return core.authenticate.token(cookie)
-  }
-  const apiKey = req.get('x-api-key')
-  if (apiKey !== undefined && apiKey !== '') return core.authenticate.apiKey(apiKey)
-  return null
 }
 
 export function principalOf(res: Response): Principal {

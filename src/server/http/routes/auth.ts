@@ -7,7 +7,8 @@ import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
 import { REFRESH_COOKIE, readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
-import { bearerToken, contextOf, field, resolvePrincipal } from '../request.ts'
+import { bearerToken, resolvePrincipal } from '../credentials.ts'
+import { contextOf, field } from '../request.ts'
 
 export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   const router = Router()

@@ -7,7 +7,8 @@ import type { Request, Response } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { Principal } from '../../core/authenticate.ts'
-import { contextOf, field, resolvePrincipal } from '../request.ts'
+import { resolvePrincipal } from '../credentials.ts'
+import { contextOf, field } from '../request.ts'
 import { openAuditStream } from '../sse.ts'
 import type { StreamHub } from '../sse.ts'
 
@@ -65,14 +66,7 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
     res.status(200).json({})
   })
 
-  // nginx auth_request, Traefik forwardAuth, Caddy forward_auth: 200 with who it is, else 401.
-  router.get('/auth/verify', (req, res) => {
-    const principal = resolvePrincipal(core, req)
-    if (principal === null) throw new AuthError('NOT_AUTHENTICATED', 'No authentication credentials provided')
-    const { user } = principal
-    res.set({ 'X-Auth-User': encodeURIComponent(user.username), 'X-Auth-User-Id': user.id, 'X-Auth-Superuser': String(user.isSuperuser) })
-    res.json({ user_id: user.id, username: user.username, is_superuser: user.isSuperuser, session_id: principal.sessionId })
-  })
+  // GET /auth/verify (forward auth) is answered by fast-routes.ts.
 
   router.get('/revocations/stream', (req, res) => {
     const principal = trustedCaller(core, req)

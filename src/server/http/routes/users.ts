@@ -5,7 +5,8 @@ import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { UserPatch } from '../../core/users/users.ts'
 import { userRead } from '../dto.ts'
-import { actorOf, contextOf, createGuards, jsonObject, pageOf, principalOf, queryText, resolvePrincipal } from '../request.ts'
+import { resolvePrincipal } from '../credentials.ts'
+import { actorOf, contextOf, createGuards, jsonObject, pageOf, queryText } from '../request.ts'
 
 // snake_case wire fields → the core's patch
 const PATCH_FIELDS: Record<string, keyof UserPatch> = {
@@ -49,9 +50,7 @@ export function userRoutes(core: AuthCore): Router {
     res.status(201).json(userRead(user))
   })
 
-  router.get('/users/whoami', requireUser, (_req, res) => {
-    res.json(userRead(principalOf(res).user))
-  })
+  // GET /users/whoami is answered by fast-routes.ts.
 
   router.get('/users/', requireSuperuser, (req, res) => {
     const page = core.users.list({ ...pageOf(req), search: queryText(req, 'search') })

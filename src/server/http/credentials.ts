@@ -1,0 +1,49 @@
+// Credentials at the edge, in Langflow's order: a Bearer header, then the access cookie, then
+// x-api-key; never the URL query. Works on a plain IncomingMessage, so the Express routes and the
+// fast path (fast-routes.ts) resolve callers with the very same code.
+
+import type { IncomingMessage } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import type { Principal } from '../core/authenticate.ts'
+import type { AuthCore } from '../core/core.ts'
+import { AuthError } from '../core/errors.ts'
+import { ACCESS_COOKIE, readCookie } from './cookies.ts'
+
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization
+  if (header === undefined) return undefined
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  return m?.[1]
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A browser sends the access cookie along with requests other sites make (SameSite=Lax lets
+ * same-site ones through, and every port of localhost is the same site): a state change that
+ * authenticates by cookie must come from this server's own pages. Clients without a browser send
+ * neither header and are not affected.
+ */
+function requireSameOrigin(req: IncomingMessage): void {
+  if (SAFE_METHODS.has(req.method ?? 'GET')) return
+  const site = req.headers['sec-fetch-site']
+  const origin = req.headers.origin
+  const protocol = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http'
+  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+    (origin !== undefined && origin !== `${protocol}://${req.headers.host ?? ''}`)
+  if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+}
+
+/** The caller, or null when the request carries no credential at all. A bad credential throws. */
+export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
+  const bearer = bearerToken(req)
+  if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
+  const cookie = readCookie(req, ACCESS_COOKIE)
+  if (cookie !== undefined && cookie !== '') {
+    requireSameOrigin(req)
+    return core.authenticate.token(cookie)
+  }
+  const apiKey = req.headers['x-api-key']
+  if (typeof apiKey === 'string' && apiKey !== '') return core.authenticate.apiKey(apiKey)
+  return null
+}
