@@ -44,7 +44,14 @@ const columns: Record<keyof UserChanges, string> = {
 const toColumnValue = (value: unknown): unknown =>
   typeof value === 'boolean' ? (value ? 1 : 0) : value !== null && typeof value === 'object' ? JSON.stringify(value) : value
 
+/** Users kept in memory for the per-request "still active?" check; cleared whole when full. */
+const CACHE_LIMIT = 10_000
+
 export function createUserStore(db: Db): UserStore {
+  // Every write in this process goes through this store, so a write simply forgets the entry.
+  // Reads inside a transaction are not cached: a rollback would leave an uncommitted row behind.
+  const cache = new Map<string, User>()
+  const forget = (id: string) => void cache.delete(id)
   const insert = db.prepare(`INSERT INTO users (id, username, username_key, password_hash, profile_image, store_api_key,
     is_active, is_superuser, created_at, updated_at, last_login_at, optins)
     VALUES (@id, @username, @usernameKey, @passwordHash, @profileImage, @storeApiKey, @isActive, @isSuperuser,
@@ -63,6 +70,7 @@ export function createUserStore(db: Db): UserStore {
 
   return {
     insert(user, usernameKey) {
+      forget(user.id)
       insert.run({
         ...user,
         usernameKey,
@@ -72,8 +80,16 @@ export function createUserStore(db: Db): UserStore {
       })
     },
     byId: (id) => {
+      const cached = cache.get(id)
+      if (cached !== undefined) return cached
       const row = byId.get(id) as UserRow | undefined
-      return row ? toUser(row) : null
+      if (row === undefined) return null
+      const user = toUser(row)
+      if (!db.inTransaction) {
+        if (cache.size >= CACHE_LIMIT) cache.clear()
+        cache.set(id, user)
+      }
+      return user
     },
     byUsernameKey: (key) => {
       const row = byKey.get(key) as UserRow | undefined
@@ -84,6 +100,7 @@ export function createUserStore(db: Db): UserStore {
       return { total: total.get(params) as number, users: (page.all(params) as UserRow[]).map(toUser) }
     },
     update(id, changes, usernameKey, now) {
+      forget(id)
       const sets: string[] = ['updated_at = @updatedAt']
       const params: Record<string, unknown> = { id, updatedAt: now }
       for (const [field, value] of Object.entries(changes) as [keyof UserChanges, unknown][]) {
@@ -97,7 +114,10 @@ export function createUserStore(db: Db): UserStore {
       }
       db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = @id`).run(params)
     },
-    remove: (id) => remove.run(id).changes > 0,
+    remove: (id) => {
+      forget(id)
+      return remove.run(id).changes > 0
+    },
     count: () => count.get() as number,
     countActiveSuperusers: () => superusers.get() as number,
     counts: () => counts.get() as { total: number; active: number; superusers: number },
