@@ -89,15 +89,16 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
         ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null,
         accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000,
       }
-      store.transaction(() => {
+      const event = store.transaction(() => {
         store.sessions.insert(session)
         store.sessions.insertToken({
           id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(token), generation: 0,
           issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
         })
+        return audit.write({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
       })
       live.set(session.id, { userId: user.id, expiresAt })
-      audit.record({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
+      audit.publish(event)
       return pair(session, user, token, key, accessTtl)
     },
 
@@ -131,7 +132,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
           })
           const change = { generation: row.generation + 1, lastUsedAt: now, expiresAt, accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000 }
           store.sessions.touch(session.id, change)
-          return { kind: 'rotated' as const, session: { ...session, ...change }, user, child }
+          // In the same commit: one fsync per refresh, not two.
+          const event = audit.write({ type: 'session_refreshed', userId: user.id, sessionId: session.id, context, detail: { generation: change.generation } })
+          return { kind: 'rotated' as const, session: { ...session, ...change }, user, child, event }
         }
         const successor = store.sessions.tokenByGeneration(session.id, row.generation + 1)
         const graceMs = settings.refreshGraceSeconds() * 1000
@@ -160,7 +163,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
         case 'rotated': {
           const entry = live.get(outcome.session.id)
           if (entry) entry.expiresAt = outcome.session.expiresAt
-          audit.record({ type: 'session_refreshed', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { generation: outcome.session.generation } })
+          audit.publish(outcome.event)
           return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
         }
         case 'replayed':
