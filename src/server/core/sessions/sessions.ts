@@ -113,7 +113,8 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
       const hash = refreshTokens.hash(presented)
       const key = accessTokens.signer()
       const accessTtl = settings.accessTtlSeconds()
-      const outcome = store.transaction(() => {
+      // Group commit: concurrent refreshes share one durable commit, and each answers after it.
+      const outcome = await store.batched(() => {
         const row = store.sessions.tokenByHash(hash)
         if (row === null) return { kind: 'invalid' as const }
         const session = store.sessions.byId(row.sessionId)

@@ -212,5 +212,10 @@ export interface Store {
   readonly meta: MetaStore
   /** Runs `fn` in one SQLite transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T
+  /**
+   * Runs `fn` in a transaction shared with the other work queued in the same turn of the event
+   * loop (group commit: one fsync for all); resolves once that transaction has committed.
+   */
+  batched<T>(fn: () => T): Promise<T>
   close(): void
 }

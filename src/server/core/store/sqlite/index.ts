@@ -8,8 +8,44 @@ import { createSessionStore } from './session-store.ts'
 import { createUserStore } from './user-store.ts'
 import type { Store } from '../types.ts'
 
+interface Queued {
+  readonly fn: () => unknown
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
 export function createSqliteStore(file: string): Store {
   const db = openDatabase(file)
+
+  // Group commit: work queued during one turn of the event loop runs in one transaction, so many
+  // concurrent refreshes cost one fsync between them instead of one each. Each piece runs in its
+  // own savepoint (a nested better-sqlite3 transaction): one that throws rolls back alone.
+  let queue: Queued[] = []
+  function flush(): void {
+    const batch = queue
+    queue = []
+    const outcomes: { ok: boolean; value: unknown }[] = []
+    try {
+      db.transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: db.transaction(item.fn)() })
+          } catch (err) {
+            outcomes.push({ ok: false, value: err })
+          }
+        }
+      })()
+    } catch (err) {
+      for (const item of batch) item.reject(err) // the commit itself failed: nothing is durable
+      return
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i] as { ok: boolean; value: unknown }
+      if (outcome.ok) item.resolve(outcome.value)
+      else item.reject(outcome.value)
+    })
+  }
+
   return {
     users: createUserStore(db),
     sessions: createSessionStore(db),
@@ -19,6 +55,11 @@ export function createSqliteStore(file: string): Store {
     settings: createSettingsStore(db),
     meta: createMetaStore(db),
     transaction: (fn) => db.transaction(fn)(),
+    batched: <T>(fn: () => T) =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        if (queue.length === 1) setImmediate(flush)
+      }),
     close: () => {
       if (db.open) db.close()
     },
