@@ -2,8 +2,20 @@
 // the server's event loop. Plain JavaScript so it loads the same from source (tsx) and from the
 // Electron bundle, where it is built next to the main entry.
 
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import bcrypt from 'bcryptjs'
+
+// On Linux a thread has its own nice value: lowest priority for this one, so that when bcrypt and
+// the event loop share a core, the kernel runs requests first and logins take the idle time.
+// Elsewhere, or where not permitted, the thread simply keeps the process's priority.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+  if (Number.isInteger(tid)) setPriority(tid, 19)
+} catch {
+  // no /proc (macOS, Windows): nothing to do
+}
 
 parentPort?.on('message', async (task) => {
   try {
