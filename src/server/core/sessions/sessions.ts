@@ -45,8 +45,8 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     for (const id of ids) live.delete(id)
   }
 
-  async function pair(session: Session, user: User, refreshToken: string, key: LoadedKey, accessTtlSeconds: number): Promise<TokenPair> {
-    const { token } = await accessTokens.sign(user.id, session.id, accessTtlSeconds, key)
+  function pair(session: Session, user: User, refreshToken: string, key: LoadedKey, accessTtlSeconds: number): TokenPair {
+    const { token } = accessTokens.sign(user.id, session.id, accessTtlSeconds, key)
     return { accessToken: token, refreshToken, session, user }
   }
 
