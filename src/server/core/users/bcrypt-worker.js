@@ -7,12 +7,14 @@ import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import bcrypt from 'bcryptjs'
 
-// On Linux a thread has its own nice value: lowest priority for this one, so that when bcrypt and
-// the event loop share a core, the kernel runs requests first and logins take the idle time.
+// On Linux a thread has its own nice value. When bcrypt and the event loop share a core, nice 10
+// gives this thread about a tenth of it (CFS weights 110 : 1024): requests keep their latency and
+// logins still progress; at 19 a saturated server finished no login at all (bench/README.md).
 // Elsewhere, or where not permitted, the thread simply keeps the process's priority.
+const WORKER_NICE = 10
 try {
   const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
-  if (Number.isInteger(tid)) setPriority(tid, 19)
+  if (Number.isInteger(tid)) setPriority(tid, WORKER_NICE)
 } catch {
   // no /proc (macOS, Windows): nothing to do
 }
