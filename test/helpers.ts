@@ -86,14 +86,16 @@ export async function call(
   }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
   const res = await fetch(url + path, { method, headers, body, redirect: 'manual' })
-  const text = await res.text()
-  let parsed: unknown = text
+  return { status: res.status, headers: res.headers, body: parseBody(await res.text()), cookies: setCookies(res.headers) }
+}
+
+/** A response body as JSON; null when empty; anything else (CSV, HTML) as the text itself. */
+export function parseBody(text: string): unknown {
   try {
-    parsed = text === '' ? null : JSON.parse(text)
+    return text === '' ? null : JSON.parse(text)
   } catch {
-    // not JSON: left as text so the assertion shows it
+    return text // not JSON: left as text so the assertion shows it
   }
-  return { status: res.status, headers: res.headers, body: parsed, cookies: setCookies(res.headers) }
 }
 
 /** name → the full Set-Cookie line, for attribute checks. */

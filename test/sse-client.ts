@@ -3,6 +3,7 @@
 // aborted when the test ends so nothing keeps the runner waiting.
 
 import type { TestContext } from 'node:test'
+import { parseBody } from './helpers.ts'
 
 export interface SseEvent {
   /** The `event:` field; "message" when absent. */
@@ -113,14 +114,7 @@ export async function openSse(
   t.after(() => controller.abort())
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal })
   if (res.status !== 200 || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    const text = await res.text()
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {
-      // left as text for the assertion to show
-    }
-    return { status: res.status, headers: res.headers, body }
+    return { status: res.status, headers: res.headers, body: parseBody(await res.text()) }
   }
 
   const received: SseEvent[] = []

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import type { Router } from 'express'
 import { adminRoutes } from '../../src/server/http/routes/admin.ts'
 import { createStreamHub } from '../../src/server/http/sse.ts'
-import { call, login, startServer } from '../helpers.ts'
+import { call, login, parseBody, startServer } from '../helpers.ts'
 
 type Layer = Router['stack'][number]
 
@@ -78,14 +78,7 @@ async function probe(url: string, route: string, credential?: Credential): Promi
     abort.abort()
     return { status: res.status, headers: res.headers, body: null }
   }
-  const text = await res.text()
-  let body: unknown = text
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // CSV export: kept as text
-  }
-  return { status: res.status, headers: res.headers, body }
+  return { status: res.status, headers: res.headers, body: parseBody(await res.text()) } // CSV export: kept as text
 }
 
 test('the route table lists exactly the routes the admin routers define', async (t) => {
