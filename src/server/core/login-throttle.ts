@@ -40,6 +40,16 @@ export function createLoginThrottle(clock: Clock) {
       [`account:${account}`, THROTTLE_POLICIES.account],
     ] as const
 
+  // The latest lock of each account from any address, so that the admin's user list reads it in
+  // O(1) rather than scanning every entry. Expired values are harmless: readers compare with now.
+  const accountLocks = new Map<string, number>()
+  function lockAccount(account: string, until: number): void {
+    const previous = accountLocks.get(account) ?? 0
+    accountLocks.delete(account) // re-insert: oldest first, for the bound below
+    accountLocks.set(account, Math.max(until, previous))
+    if (accountLocks.size > MAX_ENTRIES) accountLocks.delete(accountLocks.keys().next().value as string)
+  }
+
   function live(key: string, now: number): Entry | undefined {
     const e = entries.get(key)
     if (e && e.lockedUntil <= now && now - e.lastFailureAt > FORGET_AFTER_MS) {
@@ -70,7 +80,11 @@ export function createLoginThrottle(clock: Clock) {
         e.failures += 1
         e.lastFailureAt = now
         const ms = lockMsFor(e.failures, policy)
-        if (ms > 0) e.lockedUntil = now + ms
+        if (ms > 0) {
+          e.lockedUntil = now + ms
+          // A lock of the pair or the account is the account's; one of an address alone is not.
+          if (policy !== THROTTLE_POLICIES.address) lockAccount(account, e.lockedUntil)
+        }
         lockMs = Math.max(lockMs, ms)
         entries.delete(key) // re-insert: Map order then doubles as least-recently-failed first
         entries.set(key, e)
@@ -81,16 +95,15 @@ export function createLoginThrottle(clock: Clock) {
 
     /** When the account is locked until (epoch ms; 0 if it is not), from any address. */
     lockedUntil(account: string): number {
-      const now = clock.now()
-      let until = 0
-      for (const [key, e] of entries) {
-        if ((key === `account:${account}` || key.startsWith(`pair:${account}\u0000`)) && e.lockedUntil > now) until = Math.max(until, e.lockedUntil)
-      }
-      return until
+      const until = accountLocks.get(account) ?? 0
+      if (until > clock.now()) return until
+      accountLocks.delete(account)
+      return 0
     },
 
     /** An admin's unlock: forgets the account's failures from every address. Returns whether any were held. */
     unlock(account: string): boolean {
+      accountLocks.delete(account)
       let any = false
       for (const key of [...entries.keys()]) {
         if (key === `account:${account}` || key.startsWith(`pair:${account}\u0000`)) any = entries.delete(key) || any
