@@ -73,9 +73,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     // Warm the dummy hash now so the first unknown-user login costs what a real one does.
     hasher.dummyHash().catch((err: unknown) => log.warn('could not prepare the dummy password hash', { error: String(err) }))
     let purging = false
-    const maintain = () => {
-      keys.retireDue()
-      sessions.sweep()
+    const purgeAudit = () => {
       if (purging) return
       purging = true
       audit
@@ -83,7 +81,14 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
         .catch((err: unknown) => log.error('audit retention sweep failed', { error: String(err) }))
         .finally(() => void (purging = false))
     }
-    maintain()
+    const maintain = () => {
+      keys.retireDue()
+      sessions.sweep()
+      purgeAudit()
+    }
+    // The key ring has just retired what was due and the live set holds no expired session:
+    // only the audit table may have aged past its retention while the server was down.
+    purgeAudit()
     const timer = setInterval(maintain, MAINTENANCE_INTERVAL_MS)
     timer.unref()
     const ownHasher = hasher
