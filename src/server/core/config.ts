@@ -115,12 +115,9 @@ const settings = {
 
 export type SettingName = keyof typeof settings
 export const SETTING_NAMES = Object.keys(settings) as SettingName[]
-export const SAVABLE_SETTINGS = SETTING_NAMES.filter((n) => 'saved' in settings[n])
 
-export type SavableSetting = (typeof SAVABLE_SETTINGS)[number]
-
-/** Parses a value for a setting the admin API may save; throws ConfigError with the reason. */
-export function parseSavable(name: SavableSetting, raw: string): unknown {
+/** Parses a value for a setting the admin API saves; throws ConfigError with the reason. */
+export function parseSetting(name: SettingName, raw: string): unknown {
   return settings[name].parse(raw, name)
 }
 

@@ -54,8 +54,7 @@ export function createIntrospection(deps: { store: Store; clock: Clock; accessTo
     if (claims === null || !sessions.isLive(claims.sid, claims.sub)) return INACTIVE
     const user = store.users.byId(claims.sub)
     if (user === null || !user.isActive) return INACTIVE
-    const kid = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString()) as { kid?: string }
-    return { active: true, type: 'access', sub: user.id, username: user.username, sid: claims.sid, iat: claims.iat, exp: claims.exp, isSuperuser: user.isSuperuser, jti: claims.jti || null, kid: kid.kid ?? null }
+    return { active: true, type: 'access', sub: user.id, username: user.username, sid: claims.sid, iat: claims.iat, exp: claims.exp, isSuperuser: user.isSuperuser, jti: claims.jti || null, kid: claims.kid }
   }
 
   function refresh(token: string): Introspection {

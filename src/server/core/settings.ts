@@ -4,14 +4,14 @@
 
 import type { Audit } from './audit.ts'
 import type { Clock } from './clock.ts'
-import type { Config, SavableSetting, Source } from './config.ts'
-import { parseSavable } from './config.ts'
+import type { Config, SettingName, Source } from './config.ts'
+import { parseSetting } from './config.ts'
 import { AuthError, ConfigError } from './errors.ts'
 import type { Store } from './store/types.ts'
 import type { Actor } from './users/users.ts'
 
 interface Tunable {
-  readonly variable: SavableSetting
+  readonly variable: SettingName
   readonly unit: 'seconds' | 'days'
   /** The range seed 004 and common practice recommend; outside it the checklist warns. */
   readonly recommended: { readonly min: number; readonly max: number }
@@ -79,7 +79,7 @@ export function createRuntimeSettings(deps: { config: Config; store: Store; cloc
         }
         if (typeof raw !== 'number' || !Number.isInteger(raw)) throw new AuthError('INVALID_INPUT', `${name} must be a whole number of ${tunable.unit}`)
         try {
-          parsed[name as TunableName] = parseSavable(tunable.variable, String(raw)) as number
+          parsed[name as TunableName] = parseSetting(tunable.variable, String(raw)) as number
         } catch (err) {
           if (err instanceof ConfigError) throw new AuthError('INVALID_INPUT', err.message.replace(tunable.variable, name))
           throw err

@@ -17,7 +17,8 @@ export interface StreamOptions {
   readonly maxPerCaller?: number
 }
 
-export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64, maxPerCaller: 8 }
+const DEFAULT_MAX_PER_CALLER = 8
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64, maxPerCaller: DEFAULT_MAX_PER_CALLER }
 
 /**
  * Bytes a stream may have waiting in memory for a client that does not read. Past it the client is
@@ -35,7 +36,7 @@ export interface Stream {
 export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS) {
   const open = new Map<string, Set<Stream>>()
   const perCaller = new Map<string, number>() // `${kind}\u0000${caller}` → streams open
-  const maxPerCaller = options.maxPerCaller ?? DEFAULT_STREAM_OPTIONS.maxPerCaller ?? options.maxStreams
+  const maxPerCaller = options.maxPerCaller ?? DEFAULT_MAX_PER_CALLER
 
   return {
     /**

@@ -176,10 +176,15 @@ export async function createKeyRing(deps: KeyRingDeps) {
     }
   }
 
-  function refuseIfPinned(alg: Algorithm, current: LoadedKey): void {
+  function refuseAlgorithmChangeIfPinned(alg: Algorithm, current: LoadedKey): void {
     if (alg !== current.alg && config.sources.LANGFLOW_ALGORITHM === 'env') {
       throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there', { fields: { variable: 'LANGFLOW_ALGORITHM' } })
     }
+  }
+
+  /** A new key of our own for `alg` is refused where env pins the algorithm (to another) or the key. */
+  function refuseIfPinned(alg: Algorithm, current: LoadedKey): void {
+    refuseAlgorithmChangeIfPinned(alg, current)
     if (envMaterial(alg) !== null) {
       throw new AuthError('ENV_PINNED', `The ${alg} key is set by ${envVarOf(alg)}; change it there`, { fields: { variable: envVarOf(alg) } })
     }
@@ -254,9 +259,7 @@ export async function createKeyRing(deps: KeyRingDeps) {
       serialized(async () => {
         const current = active as LoadedKey
         if (alg !== current.alg) {
-          if (config.sources.LANGFLOW_ALGORITHM === 'env') {
-            throw new AuthError('ENV_PINNED', 'The algorithm is set by LANGFLOW_ALGORITHM; change it there', { fields: { variable: 'LANGFLOW_ALGORITHM' } })
-          }
+          refuseAlgorithmChangeIfPinned(alg, current)
           const { key, source, files } = await newKey(alg, true)
           const previousKid = activate(key, source, files, () => store.settings.set('LANGFLOW_ALGORITHM', alg, clock.now()))
           deps.onChange?.({ type: 'algorithm_switched', kid: key.kid, alg, previousKid, previousAlg: current.alg, by })

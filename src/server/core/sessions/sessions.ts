@@ -50,6 +50,14 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     return { accessToken: token, refreshToken, session, user }
   }
 
+  /** A known refresh token's row and session, whatever their state; null for an unknown token. */
+  function refreshTokenInfo(presented: string): { row: RefreshTokenRow; session: Session } | null {
+    if (presented.length === 0 || presented.length > 256) return null
+    const row = store.sessions.tokenByHash(refreshTokens.hash(presented))
+    const session = row === null ? null : store.sessions.byId(row.sessionId)
+    return row === null || session === null ? null : { row, session }
+  }
+
   /** Revokes durably first (one fsynced commit for all ids), then drops them from the live set. */
   function revoke(ids: readonly string[], reason: RevokeReason, context?: RequestContext, by?: string | null): string[] {
     // The audit rows join the same commit (revoking thousands of sessions costs one fsync, not
@@ -173,17 +181,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     },
 
     /** The session a refresh token belongs to, if it is known (used by logout without a bearer). */
-    sessionOfRefreshToken(presented: string): Session | null {
-      return this.refreshTokenInfo(presented)?.session ?? null
-    },
+    sessionOfRefreshToken: (presented: string): Session | null => refreshTokenInfo(presented)?.session ?? null,
 
-    /** A known refresh token's row and session, whatever their state; null for an unknown token. */
-    refreshTokenInfo(presented: string): { row: RefreshTokenRow; session: Session } | null {
-      if (presented.length === 0 || presented.length > 256) return null
-      const row = store.sessions.tokenByHash(refreshTokens.hash(presented))
-      const session = row === null ? null : store.sessions.byId(row.sessionId)
-      return row === null || session === null ? null : { row, session }
-    },
+    refreshTokenInfo,
 
     revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
       revoke([sessionId], reason, context, by).length > 0,

@@ -8,6 +8,11 @@ import { AuthError } from '../errors.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
 
+/** What verify() returns: the claims, and the kid of the key that verified them. */
+export interface VerifiedAccess extends AccessClaims {
+  readonly kid: string
+}
+
 export interface AccessClaims {
   readonly sub: string
   readonly sid: string
@@ -53,7 +58,7 @@ export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) 
     },
 
     /** Checks signature, algorithm bound to kid, header, type, expiry and issuer. Throws INVALID_TOKEN or TOKEN_EXPIRED. */
-    verify(token: string): AccessClaims {
+    verify(token: string): VerifiedAccess {
       if (token.length > MAX_TOKEN_LENGTH) throw invalid()
       const parts = token.split('.')
       if (parts.length !== 3) throw invalid()
@@ -88,7 +93,7 @@ export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) 
       const now = clock.now() / 1000
       if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) throw invalid()
       if (exp <= now) throw new AuthError('TOKEN_EXPIRED', 'Token has expired')
-      return { sub, sid, type, exp, iat: typeof iat === 'number' ? iat : 0, iss, jti: typeof jti === 'string' ? jti : '' }
+      return { sub, sid, type, exp, iat: typeof iat === 'number' ? iat : 0, iss, jti: typeof jti === 'string' ? jti : '', kid: key.kid }
     },
   }
 }
