@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { backupConfigDir, restoreConfigDir } from './core/backup.ts'
 import { defaultConfigDir, withDotEnv } from './core/config-dir.ts'
 import { ConfigError } from './core/errors.ts'
 import { createAuthServer } from './index.ts'
@@ -16,7 +17,16 @@ const USAGE = `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir
                 default: the per-user config dir for authdock)
 `
 
+const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR]
+       npm run serve -- restore FILE [--config-dir DIR] [--force]
+
+  backup   the database and key files into FILE (0600); safe while the server runs
+  restore  FILE into the config dir; refused while a server uses it, and over an
+           existing database or keys unless --force
+`
+
 export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'backup' || argv[0] === 'restore') return backupCommand(argv[0], argv.slice(1), processEnv)
   let args
   try {
     args = parseArgs({
@@ -70,6 +80,35 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
   }
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
+  // A new config dir's first RSA key is generated while the server already listens: failing to
+  // make it (a full disk) is as fatal as any other start-up error.
+  server.core.keys.pending()?.catch(async (err: unknown) => {
+    await server.close()
+    fail(err instanceof ConfigError ? err.message : `cannot create the signing key: ${String(err)}`)
+  })
+}
+
+async function backupCommand(command: 'backup' | 'restore', argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: { 'config-dir': { type: 'string' }, force: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  } catch (err) {
+    fail(`${(err as Error).message}\n${BACKUP_USAGE}`)
+  }
+  const [file, ...extra] = parsed.positionals
+  if (file === undefined || extra.length > 0 || (command === 'backup' && parsed.values.force)) fail(BACKUP_USAGE)
+  const env = withDotEnv(processEnv, join(process.cwd(), '.env'))
+  const configDir = parsed.values['config-dir'] !== undefined ? resolve(parsed.values['config-dir']) : defaultConfigDir(env)
+  try {
+    const done = command === 'backup'
+      ? await backupConfigDir(configDir, resolve(file))
+      : restoreConfigDir(resolve(file), configDir, { force: parsed.values.force === true })
+    const verb = command === 'backup' ? `backed up ${configDir} to ${resolve(file)}` : `restored ${resolve(file)} into ${configDir}`
+    process.stdout.write(`${verb}: ${done.files.join(', ')} (${done.bytes} bytes)\n`)
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
 }
 
 /** The web console built by `npm run build`, when it exists. */

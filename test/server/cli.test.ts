@@ -89,9 +89,10 @@ test('a .env in the working directory is read, and set variables win over it', a
   writeFileSync(join(cwd, '.env'), `LANGFLOW_CONFIG_DIR=${dir}\nAUTHDOCK_PORT=0\nLANGFLOW_ALGORITHM=RS256\n`)
   const p = run(t, [], { cwd, env: { LANGFLOW_ALGORITHM: 'RS512' } })
   const url = await ready(p)
-  assert.ok(existsSync(join(dir, 'private_key.pem')))
+  // The JWKS answers once the first key is generated (the server listens before that).
   const jwks = await call(url, 'GET', '/.well-known/jwks.json')
   assert.equal(jwks.body.keys[0].alg, 'RS512')
+  assert.ok(existsSync(join(dir, 'private_key.pem')))
   p.child.kill('SIGTERM')
   assert.equal(await exitCode(p), 0)
 })

@@ -5,14 +5,14 @@ import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSy
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 
-export function writeFileAtomic(path: string, data: string, mode: number): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): void {
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   // 'wx': never follow or reuse something already at the temp name.
   const fd = openSync(tmp, 'wx', mode)
   try {
     fchmodSync(fd, mode) // the umask may have narrowed or widened what open() applied
-    writeSync(fd, data)
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
     fsyncSync(fd)
   } catch (err) {
     closeSync(fd)

@@ -22,18 +22,22 @@ export function createLogin(deps: { users: Users; sessions: Sessions; hasher: Pa
       throw wrong()
     }
     throttle.check(account, context.ip)
-    const user = users.byUsername(username)
+    const found = users.byUsername(username)
     // Always one bcrypt comparison, whether or not the user exists or the password is too long.
-    const usable = user !== null && Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES
-    const ok = await hasher.verify(password, usable ? user.passwordHash : await hasher.dummyHash())
+    const usable = found !== null && Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES
+    const ok = await hasher.verify(password, usable ? found.passwordHash : await hasher.dummyHash())
     if (!usable || !ok) {
       const lockMs = throttle.fail(account, context.ip)
       const lockedForSeconds = Math.ceil(lockMs / 1000)
-      audit.record({ type: 'login_failed', userId: user?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
-      if (lockMs > 0) audit.record({ type: 'account_locked', userId: user?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
+      audit.record({ type: 'login_failed', userId: found?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
+      if (lockMs > 0) audit.record({ type: 'account_locked', userId: found?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
       throw wrong()
     }
     throttle.succeed(account, context.ip)
+    // Read again after the hash check: a deactivation or deletion during it has already revoked
+    // the user's sessions, and a session created from the stale copy would outlive it.
+    const user = users.byId(found.id)
+    if (user === null) throw wrong()
     if (!user.isActive) {
       if (user.lastLoginAt === null) throw new AuthError('WAITING_FOR_APPROVAL', 'Waiting for approval')
       throw new AuthError('INACTIVE_USER', 'Inactive user')

@@ -58,15 +58,27 @@ export function readMaterial(configDir: string, kind: Material['kind'], files: K
   }
 }
 
-/** Writes each file atomically: private material 0600, public keys 0644. */
+/**
+ * Writes each file atomically: private material 0600, public keys 0644. A failure (a full or
+ * read-only disk) is a ConfigError naming the file, and leaves no half pair behind.
+ */
 export function writeMaterial(configDir: string, files: KeyFiles, material: Material): void {
-  if (!isLangflowFile(files.privateFile)) mkdirSync(join(configDir, 'keys'), { recursive: true, mode: 0o700 })
-  if (material.kind === 'secret') {
-    writeFileAtomic(join(configDir, files.privateFile), material.secret, 0o600)
-    return
+  const written: string[] = []
+  const write = (file: string, data: string, mode: number) => {
+    const path = join(configDir, file)
+    try {
+      if (!isLangflowFile(file)) mkdirSync(join(configDir, 'keys'), { recursive: true, mode: 0o700 })
+      writeFileAtomic(path, data, mode)
+      written.push(path)
+    } catch (err) {
+      // Only files this call created: a key file is written only where none existed.
+      for (const done of written) rmSync(done, { force: true })
+      throw new ConfigError(`cannot write key file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); no key was changed`, { cause: err })
+    }
   }
-  writeFileAtomic(join(configDir, files.privateFile), material.privatePem, 0o600)
-  if (files.publicFile !== null) writeFileAtomic(join(configDir, files.publicFile), material.publicPem, 0o644)
+  if (material.kind === 'secret') return write(files.privateFile, material.secret, 0o600)
+  write(files.privateFile, material.privatePem, 0o600)
+  if (files.publicFile !== null) write(files.publicFile, material.publicPem, 0o644)
 }
 
 /** Removes a retired key's own files; Langflow's files are left (Langflow may use secret_key too). */

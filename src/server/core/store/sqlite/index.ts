@@ -1,5 +1,9 @@
-// Wires the SQLite implementations of every store over one database connection.
+// Wires the SQLite implementations of every store over one database connection, held by one
+// process at a time (config-lock.ts).
 
+import { dirname } from 'node:path'
+import { acquireConfigLock } from '../../config-lock.ts'
+import type { ConfigLock } from '../../config-lock.ts'
 import { openDatabase } from './database.ts'
 import { createApiKeyStore } from './api-key-store.ts'
 import { createKeyStore } from './key-store.ts'
@@ -15,7 +19,14 @@ interface Queued {
 }
 
 export function createSqliteStore(file: string): Store {
-  const db = openDatabase(file)
+  const lock: ConfigLock | null = file === ':memory:' ? null : acquireConfigLock(dirname(file))
+  let db: ReturnType<typeof openDatabase>
+  try {
+    db = openDatabase(file)
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
 
   // Group commit: work queued during one turn of the event loop runs in one transaction, so many
   // concurrent refreshes cost one fsync between them instead of one each. Each piece runs in its
@@ -62,6 +73,7 @@ export function createSqliteStore(file: string): Store {
       }),
     close: () => {
       if (db.open) db.close()
+      lock?.release()
     },
   }
 }

@@ -1,0 +1,130 @@
+// `backup FILE` while the server runs and writes (refresh traffic), `restore FILE` into another
+// dir: the restored server starts with the same key ring, users and revocations. Restore refuses a
+// dir in use, an existing config without --force, and a damaged backup.
+
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import { ADMIN, call, login, tempDir } from '../helpers.ts'
+import type { Tokens } from '../helpers.ts'
+import { checkConfigDir, crash, exitCode, ready, runCli, serve } from './harness.ts'
+
+async function cli(t: TestContext, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = runCli(t, args)
+  const code = await exitCode(p)
+  return { code, stdout: p.stdout(), stderr: p.stderr() }
+}
+
+const ringOf = async (url: string, token: string) =>
+  ((await call(url, 'GET', '/api/v1/admin/keys', { token })).body.keys as { kid: string; fingerprint: string; state: string; alg: string }[])
+    .map(({ kid, fingerprint, state, alg }) => ({ kid, fingerprint, state, alg }))
+
+test('a backup taken under refresh traffic restores into a server with the same keys, users and revocations', async (t) => {
+  const dir = tempDir(t)
+  const server = serve(t, join(dir, 'live'))
+  const url = await ready(server)
+  const admin = await login(url)
+  for (const username of ['alice', 'bob']) {
+    const r = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username, password: `${username}-password-1`, is_active: true } })
+    assert.equal(r.status, 201, JSON.stringify(r.body))
+  }
+  // Keys of both kinds in the ring: Langflow's secret_key, a rotated HS256 key, an RSA pair.
+  assert.equal((await call(url, 'POST', '/api/v1/admin/keys/rotate', { token: admin.access })).status, 201)
+  assert.equal((await call(url, 'PUT', '/api/v1/admin/algorithm', { token: admin.access, json: { algorithm: 'RS256' } })).status, 200)
+  const revoked: Tokens[] = []
+  for (let i = 0; i < 3; i++) {
+    const tokens = await login(url, 'alice', 'alice-password-1')
+    assert.equal((await call(url, 'POST', '/api/v1/logout', { token: tokens.access })).status, 200)
+    revoked.push(tokens)
+  }
+  const kept = await login(url, 'bob', 'bob-password-1')
+  const ring = await ringOf(url, admin.access)
+
+  // Refresh traffic for as long as the backup runs.
+  let running = true
+  const statuses: number[] = []
+  const chains = await Promise.all(Array.from({ length: 8 }, () => login(url, 'alice', 'alice-password-1')))
+  const traffic = Promise.all(chains.map(async (start) => {
+    let token = start.refresh
+    while (running) {
+      const r = await call(url, 'POST', '/api/v1/refresh', { form: { refresh_token: token } })
+      statuses.push(r.status)
+      if (r.status === 200) token = r.body.refresh_token
+    }
+  }))
+  const backupFile = join(dir, 'authdock.backup')
+  const backup = await cli(t, ['backup', backupFile, '--config-dir', join(dir, 'live')])
+  running = false
+  await traffic
+  assert.equal(backup.code, 0, backup.stderr)
+  assert.match(backup.stdout, /backed up .* authdock\.db, .*keys\/.*private_key\.pem/)
+  assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), `refreshes during the backup: ${[...new Set(statuses)].join(', ')}`)
+  assert.equal(statSync(backupFile).mode & 0o777, 0o600)
+
+  // Restore is refused into the dir of the running server.
+  const busy = await cli(t, ['restore', backupFile, '--config-dir', join(dir, 'live')])
+  assert.equal(busy.code, 1)
+  assert.match(busy.stderr, /in use by another authdock server \(pid \d+\)/)
+
+  const restoredDir = join(dir, 'restored')
+  const restore = await cli(t, ['restore', backupFile, '--config-dir', restoredDir])
+  assert.equal(restore.code, 0, restore.stderr)
+  const { keys } = checkConfigDir(restoredDir)
+  assert.equal(keys.length, ring.length)
+
+  const restored = serve(t, restoredDir)
+  const rurl = await ready(restored)
+  assert.deepEqual(await ringOf(rurl, admin.access), ring, 'the same key ring, and the admin token of before verifies')
+  for (const tokens of revoked) {
+    assert.equal((await call(rurl, 'GET', '/api/v1/users/whoami', { token: tokens.access })).status, 401)
+    assert.equal((await call(rurl, 'POST', '/api/v1/refresh', { form: { refresh_token: tokens.refresh } })).status, 401)
+  }
+  assert.equal((await call(rurl, 'GET', '/api/v1/users/whoami', { token: kept.access })).body.username, 'bob')
+  await login(rurl, 'alice', 'alice-password-1')
+  await login(rurl, ADMIN.username, ADMIN.password)
+  await crash(restored)
+  await crash(server)
+})
+
+test('restore refuses an existing config without --force and a damaged backup; --force replaces, stale WAL included', async (t) => {
+  const dir = tempDir(t)
+  const live = join(dir, 'live')
+  const first = serve(t, live)
+  const url = await ready(first)
+  const before = await login(url)
+  first.child.kill('SIGTERM')
+  assert.equal(await exitCode(first), 0)
+  const backupFile = join(dir, 'b')
+  assert.equal((await cli(t, ['backup', backupFile, '--config-dir', live])).code, 0)
+
+  // Another life of the dir after the backup: a new session, then a crash that leaves a WAL.
+  const second = serve(t, live)
+  const later = await login(await ready(second))
+  await crash(second)
+
+  const refused = await cli(t, ['restore', backupFile, '--config-dir', live])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /already holds authdock\.db, .*pass --force/)
+
+  const damaged = join(dir, 'damaged')
+  const envelope = JSON.parse(readFileSync(backupFile, 'utf8'))
+  const db = envelope.files.find((f: { path: string }) => f.path === 'authdock.db')
+  db.data = Buffer.from(Buffer.from(db.data, 'base64').map((b, i) => (i === 5000 ? b ^ 1 : b))).toString('base64')
+  writeFileSync(damaged, JSON.stringify(envelope))
+  const empty = join(dir, 'empty')
+  const bad = await cli(t, ['restore', damaged, '--config-dir', empty])
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /authdock\.db does not match its checksum/)
+  assert.ok(!existsSync(empty), 'nothing written')
+  writeFileSync(damaged, readFileSync(backupFile, 'utf8').slice(0, 1000))
+  assert.match((await cli(t, ['restore', damaged, '--config-dir', empty])).stderr, /not an authdock backup \(not JSON; truncated\?\)/)
+
+  assert.equal((await cli(t, ['restore', backupFile, '--config-dir', live, '--force'])).code, 0)
+  const third = serve(t, live)
+  const turl = await ready(third)
+  assert.equal((await call(turl, 'GET', '/api/v1/users/whoami', { token: before.access })).status, 200)
+  assert.equal((await call(turl, 'GET', '/api/v1/users/whoami', { token: later.access })).status, 401, 'the session made after the backup is gone')
+  await crash(third)
+})
