@@ -1,5 +1,8 @@
 // `npm start`: the desktop app when Electron's runtime is installed, else the headless auth server
 // with the web console. Arguments after `--` go to the app (e.g. `npm start -- --port 0`).
+// `npm run serve` (`start.mjs --serve`): the headless server only. The server runs as JavaScript
+// from out/server (vite.server.config.ts), rebuilt first when src/ is newer: through tsx it
+// started about twice as slowly (bench/README.md). `npm run serve:dev` runs the source with tsx.
 
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -10,6 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const require = createRequire(import.meta.url)
 const BUILD_TIMEOUT_MS = 180_000
+const SERVER_OUT = join(root, 'out', 'server')
 
 const HEADLESS_NOTICE =
   "authdock: Electron's runtime is not installed on this machine; starting the headless server with the web console instead."
@@ -42,6 +46,45 @@ function build(stdio) {
   const bin = join(dirname(pkg), JSON.parse(readFileSync(pkg, 'utf8')).bin['electron-vite'])
   // electron-vite finds its config and src/ from the working dir.
   return spawnSync(process.execPath, [bin, 'build'], { cwd: root, stdio, timeout: BUILD_TIMEOUT_MS, encoding: 'utf8' })
+}
+
+/** `vite build` of the headless server into `outDir` (about 1 s); null when vite (a dev dependency) is not installed. */
+export function buildServer(stdio, outDir = SERVER_OUT) {
+  let bin
+  try {
+    const pkg = require.resolve('vite/package.json')
+    bin = join(dirname(pkg), JSON.parse(readFileSync(pkg, 'utf8')).bin.vite)
+  } catch {
+    return null
+  }
+  const args = [bin, 'build', '--config', join(root, 'vite.server.config.ts'), '--outDir', outDir, '--logLevel', 'warn']
+  return spawnSync(process.execPath, args, { cwd: root, stdio, timeout: BUILD_TIMEOUT_MS, encoding: 'utf8' })
+}
+
+/** Whether the server build in `outDir` is missing or older than anything it is built from. */
+export function serverIsStale(outDir = SERVER_OUT) {
+  const built = join(outDir, 'cli.js')
+  if (!existsSync(built)) return true
+  const builtAt = statSync(built).mtimeMs
+  const sources = ['src/server', 'src/shared', 'vite.server.config.ts', 'package-lock.json']
+  return sources.some((source) => newestChange(join(root, source)) > builtAt)
+}
+
+/**
+ * Node's arguments that run the headless server: out/server/cli.js, built first if stale. When it
+ * cannot be built (no vite with `npm install --omit=dev`, or a build error), the source through tsx.
+ */
+export function serverCommand() {
+  if (serverIsStale()) {
+    const result = buildServer('pipe')
+    if (result === null || result.status !== 0) {
+      if (result !== null) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`)
+      const why = result === null ? 'vite is not installed' : (result.error?.message ?? `exit ${result.status}`)
+      process.stderr.write(`authdock: could not build the server (${why}); running it from source with tsx, which starts more slowly.\n`)
+      return ['--import', import.meta.resolve('tsx'), join(root, 'src', 'server', 'cli.ts')]
+    }
+  }
+  return [join(SERVER_OUT, 'cli.js')]
 }
 
 /** Whether out/renderer is missing or older than anything it is built from. */
@@ -92,6 +135,9 @@ function runAndForward(command, commandArgs, env = process.env) {
 
 function main() {
   const args = process.argv.slice(2)
+  // Absolute paths (serverCommand), so that `node scripts/start.mjs` works from any dir while
+  // ./.env and a relative --config-dir still mean the caller's working dir.
+  if (args[0] === '--serve') return runAndForward(process.execPath, [...serverCommand(), ...args.slice(1)])
   const electron = electronBinary()
   if (electron !== null) {
     const result = build('inherit')
@@ -113,10 +159,7 @@ function main() {
       process.stderr.write(`authdock: could not build the web console (${result.error?.message ?? `exit ${result.status}`}); the API starts without it.\n`)
     }
   }
-  // Absolute paths, so that `node scripts/start.mjs` works from any dir while ./.env and a relative
-  // --config-dir still mean the caller's working dir (as with `npm run serve`).
-  const tsx = import.meta.resolve('tsx')
-  runAndForward(process.execPath, ['--import', tsx, join(root, 'src', 'server', 'cli.ts'), ...args])
+  runAndForward(process.execPath, [...serverCommand(), ...args])
 }
 
 // Run, unless imported (test/start.test.ts asks electronBinary() whether it can run at all).

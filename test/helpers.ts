@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Clock } from '../src/server/core/clock.ts'
 import { createAuthServer } from '../src/server/index.ts'
-import type { AuthServer } from '../src/server/index.ts'
+import type { AuthServer, AuthServerOptions } from '../src/server/index.ts'
 import type { StreamOptions } from '../src/server/http/sse.ts'
 import { createLogger } from '../src/server/log.ts'
 
@@ -40,7 +40,12 @@ export interface Running {
 /** Starts a real server on an ephemeral loopback port; it is closed when the test ends. */
 export async function startServer(
   t: TestContext,
-  options: { env?: Record<string, string | undefined>; configDir?: string; clock?: Clock; streams?: StreamOptions } = {},
+  options: {
+    env?: Record<string, string | undefined>; configDir?: string; clock?: Clock; streams?: StreamOptions
+    timeouts?: AuthServerOptions['timeouts']; consoleDir?: string
+    /** false: return as soon as it listens, while a new config dir's first RSA key may still be generated. */
+    waitForKey?: boolean
+  } = {},
 ): Promise<Running> {
   const configDir = options.configDir ?? tempDir(t)
   const logs: string[] = []
@@ -49,9 +54,12 @@ export async function startServer(
     env: options.env ?? testEnv(),
     clock: options.clock,
     streams: options.streams,
+    timeouts: options.timeouts,
+    consoleDir: options.consoleDir,
     log: createLogger((line) => logs.push(line)),
   })
   const { url } = await server.listen(0, '127.0.0.1')
+  if (options.waitForKey !== false) await server.core.keys.pending()
   let closed = false
   const close = async () => {
     if (closed) return

@@ -23,6 +23,8 @@ export interface AuthServerOptions {
   readonly consoleDir?: string
   /** Heartbeat interval and cap of the event streams (tests shorten the heartbeat). */
   readonly streams?: StreamOptions
+  /** How long a client may take to send its headers, and its whole request (tests shorten them). */
+  readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number }
 }
 
 export interface AuthServer {
@@ -37,6 +39,11 @@ export interface AuthServer {
 const MAX_HEADER_BYTES = 1_200_000
 const HEADERS_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 30_000
+/** What node:http's parser errors become; anything else is a 400. */
+const CLIENT_ERRORS: Record<string, [status: string, detail: string]> = {
+  HPE_HEADER_OVERFLOW: ['431 Request Header Fields Too Large', 'Request headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['408 Request Timeout', 'The request was not received in time'],
+}
 /** How long close() lets requests in flight finish before it drops their connections. */
 const SHUTDOWN_GRACE_MS = 5_000
 
@@ -47,16 +54,22 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
   const streams = createStreamHub(options.streams)
   let boundHost: string | null = null
   const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenHost: () => boundHost })
+  const headersTimeout = options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
+  const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS)
   const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES, headersTimeout, requestTimeout,
+      // Node checks the two timeouts only this often (30 s by default): a slow client (slowloris)
+      // would hold its socket that much longer than the timeout says.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 4)),
+    },
     app,
   )
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy()
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'
-    const body = JSON.stringify({ detail: tooLarge ? 'Request headers are too large' : 'Malformed request', code: 'BAD_REQUEST' })
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    const [status, detail] = CLIENT_ERRORS[err.code ?? ''] ?? ['400 Bad Request', 'Malformed request']
+    const body = JSON.stringify({ detail, code: 'BAD_REQUEST' })
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   })
   let closing: Promise<void> | undefined
   // Requests in flight, so that close() can let them finish and then drop every connection left:

@@ -3,6 +3,7 @@
 // Metadata lives in the database, material in files of the config dir (or in env, never copied).
 
 import type { JsonWebKey } from 'node:crypto'
+import { join } from 'node:path'
 import type { RequestContext } from '../audit.ts'
 import type { Algorithm, Config } from '../config.ts'
 import type { Clock } from '../clock.ts'
@@ -118,8 +119,15 @@ export async function createKeyRing(deps: KeyRingDeps) {
     return previous?.kid ?? null
   }
 
+  type NewKey = { key: LoadedKey; source: KeySource; files: KeyFiles | null }
+
   /** A new key for `alg`: from env if it pins one, Langflow's files on first use, else generated. */
-  async function newKey(alg: Algorithm, adoptLangflowFiles: boolean): Promise<{ key: LoadedKey; source: KeySource; files: KeyFiles | null }> {
+  async function newKey(alg: Algorithm, adoptLangflowFiles: boolean): Promise<NewKey> {
+    return givenKey(alg, adoptLangflowFiles) ?? generatedKey(alg)
+  }
+
+  /** The key env pins for `alg`, or Langflow's files on first use; null when one must be generated. */
+  function givenKey(alg: Algorithm, adoptLangflowFiles: boolean): NewKey | null {
     const fromEnv = envMaterial(alg)
     if (fromEnv !== null) return { key: loadKey(alg, fromEnv), source: 'env', files: null }
     const kind = kindOf(alg)
@@ -128,6 +136,13 @@ export async function createKeyRing(deps: KeyRingDeps) {
     if (adoptLangflowFiles && !langflowInUse && langflowFilesExist(configDir, kind)) {
       return { key: loadKey(alg, readMaterial(configDir, kind, langflow)), source: 'file', files: langflow }
     }
+    return null
+  }
+
+  async function generatedKey(alg: Algorithm): Promise<NewKey> {
+    const kind = kindOf(alg)
+    const langflow: KeyFiles = LANGFLOW_FILES[kind]
+    const langflowInUse = store.keys.all().some((r) => r.privateFile === langflow.privateFile)
     const material = kind === 'rsa' ? await generateRsa() : generateSecret()
     const key = loadKey(alg, material)
     const files = !langflowInUse && !langflowFilesExist(configDir, kind) ? langflow : ringFiles(key.kid, kind)
@@ -209,19 +224,44 @@ export async function createKeyRing(deps: KeyRingDeps) {
       continue
     }
     const key = loadKey(record.alg, material, record.state === 'active')
+    if (key.kid !== record.kid) {
+      // Another key under a known name (replaced, truncated, tampered with): adopting it would
+      // silently log everyone out or sign with a key nobody chose.
+      throw new ConfigError(`key file ${join(configDir, record.privateFile ?? '')} does not hold key ${record.kid} (fingerprint ${record.fingerprint}) that the database names; it was left untouched`)
+    }
     usable.set(key.kid, key)
     if (record.state === 'active') active = key
   }
   const wanted = config.algorithm
   const pinned = envMaterial(wanted)
+  // Set while the first RSA pair of a config dir is generated (~0.1–2 s on libuv's pool): the
+  // server listens meanwhile, and only what signs a token waits for it (pending()).
+  let generating: Promise<void> | null = null
   if (!active || active.alg !== wanted || (pinned !== null && loadKey(wanted, pinned).kid !== active.kid)) {
-    const { key, source, files } = await newKey(wanted, true)
-    activate(key, source, files)
+    const given = givenKey(wanted, true)
+    if (given !== null) activate(given.key, given.source, given.files)
+    else if (!isRsa(wanted)) {
+      const made = await generatedKey(wanted) // an HS256 secret: random bytes, no wait
+      activate(made.key, made.source, made.files)
+    } else {
+      // Through the queue, so a rotation or switch asked for meanwhile runs after it.
+      generating = serialized(async () => {
+        const made = await generatedKey(wanted)
+        activate(made.key, made.source, made.files)
+      })
+      // A failure stays pending()'s answer: whatever waits for the key gets the error (the CLI exits).
+      generating.then(
+        () => void (generating = null),
+        (err: unknown) => deps.warn?.(`could not generate the ${wanted} signing key: ${String(err)}`),
+      )
+    }
   }
   refreshJwks()
   retireDue()
 
   return {
+    /** Null when there is a signer; else settles once the first key of a new config dir exists. */
+    pending: (): Promise<void> | null => generating,
     /** The key that signs new tokens. */
     signer(): LoadedKey {
       if (!active) throw new Error('key ring has no active key')

@@ -1,5 +1,6 @@
 // Sessions and their refresh-token families: login creates one, refresh rotates inside it, and
-// revocation reaches access tokens already issued through the in-memory live set (O(1) a request).
+// revocation reaches access tokens already issued through the in-memory live set (live-set.ts,
+// O(1) a request).
 
 import { randomUUID } from 'node:crypto'
 import type { Audit, RequestContext } from '../audit.ts'
@@ -8,6 +9,7 @@ import { AuthError } from '../errors.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
 import type { Page, RefreshTokenRow, Session, SessionFilter, Store, User } from '../store/types.ts'
+import { createLiveSet } from './live-set.ts'
 import { createRefreshTokenFactory } from './refresh-tokens.ts'
 
 export interface SessionSettings {
@@ -25,21 +27,28 @@ export interface TokenPair {
 
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke'
 
-interface LiveEntry {
-  readonly userId: string
-  expiresAt: number
-}
-
 /** The largest refresh grace window config allows (AUTHDOCK_REFRESH_GRACE_SECONDS ≤ 300). */
 const MAX_GRACE_MS = 300_000
 
 const invalidRefresh = (): AuthError => new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
 
-export function createSessions(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; audit: Audit; settings: SessionSettings }) {
+export interface SessionDeps {
+  readonly store: Store
+  readonly clock: Clock
+  readonly accessTokens: AccessTokens
+  readonly audit: Audit
+  readonly settings: SessionSettings
+  /** The key ring's pending(): non-null while the first signing key is still being generated. */
+  readonly keysPending?: () => Promise<void> | null
+}
+
+export function createSessions(deps: SessionDeps) {
   const { store, clock, accessTokens, audit, settings } = deps
+  // Token issuing waits for the first key; checking tokens never does (none exist before it).
+  const keysPending = deps.keysPending ?? (() => null)
   const refreshTokens = createRefreshTokenFactory(store.meta)
-  const live = new Map<string, LiveEntry>()
-  for (const s of store.sessions.live(clock.now())) live.set(s.id, { userId: s.userId, expiresAt: s.expiresAt })
+  const live = createLiveSet()
+  for (const s of store.sessions.live(clock.now())) live.set(s.id, s.userId, s.expiresAt)
 
   function forget(ids: readonly string[]): void {
     for (const id of ids) live.delete(id)
@@ -76,9 +85,9 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
   return {
     /** True when `sid` is a live session of `userId`: the check every protected request makes. */
     isLive(sid: string, userId: string): boolean {
-      const entry = live.get(sid)
-      if (entry === undefined || entry.userId !== userId) return false
-      if (entry.expiresAt <= clock.now()) {
+      const expiresAt = live.expiryOf(sid, userId)
+      if (expiresAt === null) return false
+      if (expiresAt <= clock.now()) {
         live.delete(sid)
         return false
       }
@@ -86,6 +95,8 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
     },
 
     async create(user: User, context: RequestContext): Promise<TokenPair> {
+      const pending = keysPending()
+      if (pending !== null) await pending
       const now = clock.now()
       const token = refreshTokens.first()
       const expiresAt = now + settings.refreshTtlSeconds() * 1000
@@ -105,7 +116,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
         })
         return audit.write({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
       })
-      live.set(session.id, { userId: user.id, expiresAt })
+      live.set(session.id, user.id, expiresAt)
       audit.publish(event)
       return pair(session, user, token, key, accessTtl)
     },
@@ -117,6 +128,8 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
      */
     async refresh(presented: string, context: RequestContext): Promise<TokenPair> {
       if (presented.length === 0 || presented.length > 256) throw invalidRefresh()
+      const pending = keysPending()
+      if (pending !== null) await pending
       const now = clock.now()
       const hash = refreshTokens.hash(presented)
       const key = accessTokens.signer()
@@ -170,8 +183,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
           audit.record({ type: 'session_revoked', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { reason: 'refresh_reuse', by: null } })
           throw new AuthError('REFRESH_REUSED', 'Invalid refresh token')
         case 'rotated': {
-          const entry = live.get(outcome.session.id)
-          if (entry) entry.expiresAt = outcome.session.expiresAt
+          live.extend(outcome.session.id, outcome.session.expiresAt)
           audit.publish(outcome.event)
           return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
         }
@@ -213,7 +225,7 @@ export function createSessions(deps: { store: Store; clock: Clock; accessTokens:
      *  whose tokens have all expired from the stream's snapshot. */
     sweep(): void {
       const now = clock.now()
-      for (const [id, entry] of live) if (entry.expiresAt <= now) live.delete(id)
+      live.dropExpired(now)
       store.sessions.forgetExpiredRevocations(now - MAX_GRACE_MS)
     },
   }

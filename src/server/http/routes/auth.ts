@@ -9,18 +9,17 @@ import { REFRESH_COOKIE, readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
 import { bearerToken, resolvePrincipal } from '../credentials.ts'
 import { contextOf, field } from '../request.ts'
+import { refreshSession } from '../refresh.ts'
 
 export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   const router = Router()
   const ttl = () => ({ access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() })
 
+  // The same function answers POST /refresh on the node:http fast path (fast-routes.ts).
   async function refresh(req: Request, res: Response): Promise<void> {
-    const fromBody = field(req, 'refresh_token')
-    const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
-    if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
-    const tokens = await core.sessions.refresh(presented, contextOf(req))
-    cookies.setTokens(res, tokens, ttl())
-    res.json(tokenResponse(tokens))
+    const answer = await refreshSession(core, cookies, req, req.body)
+    res.append('Set-Cookie', answer.setCookie)
+    res.json(answer.body)
   }
 
   // OAuth2 password form (grant_type, if sent, must be "password"); a JSON body is accepted too.

@@ -1,0 +1,29 @@
+// Langflow's refresh, once for both callers: the Express routes (POST /refresh, and the token
+// endpoint's refresh_token grant in routes/auth.ts) and the node:http fast path (fast-routes.ts).
+// Only how the body is read differs between them; what is presented, rotated and answered is here.
+
+import type { IncomingMessage } from 'node:http'
+import type { AuthCore } from '../core/core.ts'
+import { AuthError } from '../core/errors.ts'
+import type { CookieJar } from './cookies.ts'
+import { REFRESH_COOKIE, readCookie } from './cookies.ts'
+import { tokenResponse } from './dto.ts'
+import { contextOf, fieldOf } from './request.ts'
+
+export interface RefreshAnswer {
+  readonly setCookie: string[]
+  readonly body: ReturnType<typeof tokenResponse>
+}
+
+/**
+ * The refresh cookie (Langflow), else a `refresh_token` field of the parsed body (clients without
+ * a cookie jar); rotates it and returns the new cookies and JSON. Throws AuthError.
+ */
+export async function refreshSession(core: AuthCore, cookies: CookieJar, req: IncomingMessage, body: unknown): Promise<RefreshAnswer> {
+  const fromBody = fieldOf(body, 'refresh_token')
+  const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+  if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
+  const tokens = await core.sessions.refresh(presented, contextOf(req))
+  const ttl = { access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() }
+  return { setCookie: cookies.tokenCookies(tokens, ttl), body: tokenResponse(tokens) }
+}
