@@ -36,6 +36,8 @@ export interface Config {
   readonly enableSignup: boolean
   readonly bcryptCost: number
   readonly hashWorkers: number
+  /** Other origins allowed to call the API from a browser, with credentials (exact origins). */
+  readonly corsOrigins: readonly string[]
   readonly cookies: {
     readonly access: CookieSettings
     readonly refresh: CookieSettings
@@ -82,6 +84,27 @@ const algorithm: Parser<Algorithm> = (raw, name) => {
   if ((ALGORITHMS as readonly string[]).includes(v)) return v as Algorithm
   throw new ConfigError(`${name} must be one of ${ALGORITHMS.join(', ')}, got "${raw}"`)
 }
+/**
+ * Comma-separated exact origins (scheme://host[:port], as browsers send them in Origin). Each is
+ * compared byte for byte, so anything a browser would not send verbatim is refused here rather
+ * than silently never matching; `*` is refused because these origins get credentials.
+ */
+const originList: Parser<readonly string[]> = (raw, name) =>
+  Object.freeze(
+    raw.split(',').map((o) => o.trim()).filter((o) => o !== '').map((origin) => {
+      if (origin === '*' || origin === 'null') throw new ConfigError(`${name} must list exact origins, not "${origin}" (credentials are allowed to each listed origin)`)
+      let url: URL
+      try {
+        url = new URL(origin)
+      } catch {
+        throw new ConfigError(`${name}: "${origin}" is not an origin such as https://app.example.com or http://127.0.0.1:3000`)
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+        throw new ConfigError(`${name}: "${origin}" is not an exact origin; write it as ${url.protocol === 'http:' || url.protocol === 'https:' ? `"${url.origin}"` : 'http(s)://host[:port]'} (scheme, host and port only, no path or trailing slash)`)
+      }
+      return origin
+    }),
+  )
 const optional = <T>(p: Parser<T>): Parser<T | null> => (raw, name) => (raw.trim() === '' ? null : p(raw, name))
 
 // One row per variable: its parser and default. `saved` marks those the admin API may persist.
@@ -111,6 +134,7 @@ const settings = {
   LANGFLOW_REFRESH_SECURE: { parse: bool, fallback: true },
   LANGFLOW_REFRESH_HTTPONLY: { parse: bool, fallback: true },
   LANGFLOW_COOKIE_DOMAIN: { parse: optional(text), fallback: null },
+  AUTHDOCK_CORS_ORIGINS: { parse: originList, fallback: Object.freeze([]) as readonly string[] },
 } satisfies Record<string, { parse: Parser<unknown>; fallback: unknown; saved?: boolean }>
 
 export type SettingName = keyof typeof settings
@@ -170,6 +194,7 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
     enableSignup: v.LANGFLOW_ENABLE_SIGNUP,
     bcryptCost: v.AUTHDOCK_BCRYPT_COST,
     hashWorkers: v.AUTHDOCK_HASH_WORKERS,
+    corsOrigins: v.AUTHDOCK_CORS_ORIGINS,
     cookies: Object.freeze({
       access: Object.freeze({ sameSite: v.LANGFLOW_ACCESS_SAME_SITE, secure: v.LANGFLOW_ACCESS_SECURE, httpOnly: v.LANGFLOW_ACCESS_HTTPONLY }),
       refresh: Object.freeze({ sameSite: v.LANGFLOW_REFRESH_SAME_SITE, secure: v.LANGFLOW_REFRESH_SECURE, httpOnly: v.LANGFLOW_REFRESH_HTTPONLY }),

@@ -75,7 +75,10 @@ export function createIntrospection(deps: { store: Store; clock: Clock; accessTo
     /** Ends the session of a refresh or access token; an unknown or invalid token is not an error (RFC 7009 §2.2). */
     revoke(token: string, context: RequestContext): boolean {
       const info = sessions.refreshTokenInfo(token)
-      const sid = info?.session.id ?? (token.includes('.') ? accessClaims(token)?.sid : undefined)
+      // An access token ends only a live session of its own subject: one that names someone else's
+      // session is refused everywhere else, and must not end that session here either.
+      const claims = info === null && token.includes('.') ? accessClaims(token) : null
+      const sid = info?.session.id ?? (claims !== null && sessions.isLive(claims.sid, claims.sub) ? claims.sid : undefined)
       return sid === undefined ? false : sessions.revoke(sid, 'oauth_revoke', context)
     },
   }

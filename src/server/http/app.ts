@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs'
 import type { RequestListener } from 'node:http'
 import type { AuthCore, Logger } from '../core/core.ts'
 import { createCookieJar } from './cookies.ts'
+import { createCors } from './cors.ts'
 import { createErrorHandler, notFound } from './error-handler.ts'
-import { API_HEADERS, createFastRoutes } from './fast-routes.ts'
+import { API_HEADERS, BODY_LIMIT_BYTES, FORM_PARAMETER_LIMIT, createFastRoutes } from './fast-routes.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
 import { localAppRoutes } from './routes/local-apps.ts'
@@ -16,8 +17,9 @@ import type { StreamHub } from './sse.ts'
 import { authRoutes } from './routes/auth.ts'
 import { userRoutes } from './routes/users.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
+import { setConsoleHeaders, setSecurityHeaders } from './security-headers.ts'
 
-export const BODY_LIMIT = '64kb'
+export const BODY_LIMIT = BODY_LIMIT_BYTES
 
 export interface AppOptions {
   readonly log: Logger
@@ -33,10 +35,6 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff')
-    next()
-  })
 
   const api = express.Router()
   api.use((_req, res, next) => {
@@ -44,8 +42,9 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
     next()
   })
   api.use(express.json({ limit: BODY_LIMIT }))
-  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }))
-  api.use(authRoutes(core, createCookieJar(core.config)))
+  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: FORM_PARAMETER_LIMIT }))
+  const cookies = createCookieJar(core.config)
+  api.use(authRoutes(core, cookies))
   api.use(userRoutes(core))
   api.use(apiKeyRoutes(core))
   api.use(localAppRoutes(core, streams))
@@ -55,12 +54,16 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
   app.use(wellKnownRoutes(core))
   app.use('/api/v1', api)
   if (options.consoleDir !== undefined && existsSync(options.consoleDir)) {
-    app.use(express.static(options.consoleDir, { index: 'index.html', maxAge: 0 }))
+    app.use(express.static(options.consoleDir, { index: 'index.html', maxAge: 0, setHeaders: setConsoleHeaders }))
   }
   app.use(notFound)
   app.use(createErrorHandler(options.log))
-  const fast = createFastRoutes(core, options.log)
+  const fast = createFastRoutes(core, cookies, options.log)
+  const cors = createCors(core.config.corsOrigins)
   return (req, res) => {
+    // Before any route, so the fast path and Express answers (errors included) carry them alike.
+    setSecurityHeaders(res)
+    if (cors(req, res)) return
     if (!fast(req, res)) app(req, res)
   }
 }

@@ -21,13 +21,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /**
  * A browser sends the access cookie along with requests other sites make (SameSite=Lax lets
  * same-site ones through, and every port of localhost is the same site): a state change that
- * authenticates by cookie must come from this server's own pages. Clients without a browser send
- * neither header and are not affected.
+ * authenticates by cookie must come from this server's own pages. Not even an origin listed in
+ * AUTHDOCK_CORS_ORIGINS: CORS lets such an app read answers, but its state changes authenticate
+ * with a Bearer token, never with the admin's cookie. Clients without a browser send neither
+ * header and are not affected. Exported for the routes that read the refresh cookie.
  */
-function requireSameOrigin(req: IncomingMessage): void {
+export function requireOwnOrigin(req: IncomingMessage): void {
   if (SAFE_METHODS.has(req.method ?? 'GET')) return
-  const site = req.headers['sec-fetch-site']
   const origin = req.headers.origin
+  const site = req.headers['sec-fetch-site']
   const protocol = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http'
   const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
     (origin !== undefined && origin !== `${protocol}://${req.headers.host ?? ''}`)
@@ -40,7 +42,7 @@ export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principa
   if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
   const cookie = readCookie(req, ACCESS_COOKIE)
   if (cookie !== undefined && cookie !== '') {
-    requireSameOrigin(req)
+    requireOwnOrigin(req)
     return core.authenticate.token(cookie)
   }
   const apiKey = req.headers['x-api-key']

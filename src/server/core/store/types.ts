@@ -29,6 +29,9 @@ export interface UserStore {
   count(): number
   countActiveSuperusers(): number
   counts(): { total: number; active: number; superusers: number }
+  /** Every user's id, username and stored key: for recomputing keys when their rule changes. */
+  usernameKeys(): { id: string; username: string; key: string }[]
+  setUsernameKey(id: string, key: string): void
 }
 
 export interface Session {
@@ -76,8 +79,8 @@ export interface RefreshTokenRow {
 export interface SessionStore {
   insert(session: Session): void
   byId(id: string): Session | null
-  /** Sessions neither revoked nor expired at `now`: the in-memory live set is built from these. */
-  live(now: number): Session[]
+  /** Sessions neither revoked nor expired at `now`, streamed, with only what the in-memory live set keeps. */
+  live(now: number): Iterable<Pick<Session, 'id' | 'userId' | 'expiresAt'>>
   /** Marks sessions revoked; returns the ids that were live before. */
   revoke(ids: readonly string[], reason: string, now: number): string[]
   liveIdsOfUser(userId: string, now: number): string[]

@@ -7,6 +7,7 @@ import { toSeconds } from '../clock.ts'
 import { AuthError } from '../errors.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
+import { parseStrictObject } from './strict-json.ts'
 
 /** What verify() returns: the claims, and the kid of the key that verified them. */
 export interface VerifiedAccess extends AccessClaims {
@@ -101,10 +102,5 @@ export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) 
 export type AccessTokens = ReturnType<typeof createAccessTokens>
 
 function parseObject(segment: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
-  } catch {
-    return null
-  }
+  return parseStrictObject(Buffer.from(segment, 'base64url').toString('utf8'))
 }

@@ -1,11 +1,10 @@
-// What a password and a username must be. bcrypt reads only the first 72 bytes of a password,
+// What a password must be. bcrypt reads only the first 72 bytes of a password,
 // so a longer one is refused rather than silently truncated.
 
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../../../shared/password-rules.ts'
 import { AuthError } from '../errors.ts'
 
-export const PASSWORD_MIN_CHARS = 8
-export const PASSWORD_MAX_BYTES = 72
-export const USERNAME_MAX_CHARS = 128
+export { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS }
 
 export function checkPassword(password: unknown): string {
   if (typeof password !== 'string') throw new AuthError('INVALID_INPUT', 'password must be a string')
@@ -18,16 +17,5 @@ export function checkPassword(password: unknown): string {
   return password
 }
 
-/** The display form: Unicode NFKC, trimmed. Control characters are refused. */
-export function normalizeUsername(username: unknown): string {
-  if (typeof username !== 'string') throw new AuthError('INVALID_INPUT', 'username must be a string')
-  const name = username.normalize('NFKC').trim()
-  if (name.length === 0) throw new AuthError('INVALID_INPUT', 'username must not be empty')
-  if ([...name].length > USERNAME_MAX_CHARS) throw new AuthError('INVALID_INPUT', `username must be at most ${USERNAME_MAX_CHARS} characters`)
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new AuthError('INVALID_INPUT', 'username must not contain control characters')
-  return name
-}
-
-/** The identity of a username: two names with the same key are the same account. */
-export const usernameKey = (normalized: string): string => normalized.toLowerCase()
+// Username rules live in username.ts; re-exported here for the callers that check both.
+export { USERNAME_MAX_CHARS, normalizeUsername, usernameKey } from './username.ts'

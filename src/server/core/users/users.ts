@@ -10,6 +10,7 @@ import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
 import { checkPassword, normalizeUsername, usernameKey } from './password-policy.ts'
+import { USERNAME_KEY_RULE } from './username.ts'
 
 /** The authenticated caller of an operation. */
 export interface Actor {
@@ -100,6 +101,33 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
   }
 
   return {
+    /**
+     * Recomputes stored username keys once after usernameKey()'s rule changed (a database from
+     * before it), so every user still signs in by name. Returns the usernames whose new key another
+     * user already holds: they keep their old key, and the operator is told.
+     */
+    rekeyUsernames(): string[] {
+      const saved = store.meta.get('username_key_rule')
+      if (saved === String(USERNAME_KEY_RULE)) return []
+      const conflicts: string[] = []
+      store.transaction(() => {
+        const rows = store.users.usernameKeys()
+        const taken = new Set(rows.map((r) => r.key))
+        for (const row of rows) {
+          const key = usernameKey(row.username)
+          if (key === row.key) continue
+          if (taken.has(key)) {
+            conflicts.push(row.username)
+            continue
+          }
+          store.users.setUsernameKey(row.id, key)
+          taken.delete(row.key)
+          taken.add(key)
+        }
+        store.meta.set('username_key_rule', String(USERNAME_KEY_RULE))
+      })
+      return conflicts
+    },
     create,
     byId: (id: string): User | null => store.users.byId(id),
     byUsername: (username: string): User | null => {

@@ -9,7 +9,10 @@ import type { AuthCore } from '../../core/core.ts'
 export function wellKnownRoutes(core: AuthCore): Router {
   const router = Router()
 
-  router.get('/.well-known/jwks.json', (req, res) => {
+  router.get('/.well-known/jwks.json', async (req, res) => {
+    // While a new config dir's first RSA key is generated, an empty set would be cached by
+    // verifiers for max-age: this waits for the key, as issuing tokens does.
+    await core.keys.pending()
     const body = JSON.stringify(core.keys.jwks())
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
     // Short max-age: after a rotation the new kid signs at once, so verifiers must see it soon;
@@ -27,7 +30,8 @@ export function wellKnownRoutes(core: AuthCore): Router {
   const discovery = (req: Request, res: Response) => {
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`
     // The URLs are built from Host: a shared cache must key on it.
-    res.set({ 'Cache-Control': 'public, max-age=300', Vary: 'Host' })
+    // vary(), not set(): Vary may already name Origin (cors.ts).
+    res.set('Cache-Control', 'public, max-age=300').vary('Host')
     res.json({
       issuer: core.config.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,

@@ -67,6 +67,8 @@ export function createUserStore(db: Db): UserStore {
   const page = db.prepare(`SELECT * FROM users WHERE (@search IS NULL OR instr(lower(username), lower(@search)) > 0)
     ORDER BY created_at, id LIMIT @limit OFFSET @skip`)
   const total = db.prepare(`SELECT count(*) FROM users WHERE (@search IS NULL OR instr(lower(username), lower(@search)) > 0)`).pluck()
+  const keys = db.prepare('SELECT id, username, username_key AS key FROM users')
+  const setKey = db.prepare('UPDATE users SET username_key = ? WHERE id = ?')
 
   return {
     insert(user, usernameKey) {
@@ -91,6 +93,8 @@ export function createUserStore(db: Db): UserStore {
       }
       return user
     },
+    usernameKeys: () => keys.all() as { id: string; username: string; key: string }[],
+    setUsernameKey: (id, key) => void setKey.run(key, id),
     byUsernameKey: (key) => {
       const row = byKey.get(key) as UserRow | undefined
       return row ? toUser(row) : null
