@@ -1,17 +1,23 @@
-// Electron main: app lifecycle only. One instance, the embedded auth server in-process, one window on it.
+// Electron main: wires Electron into the lifecycle, the IPC handlers and the window guard. One
+// instance, the embedded auth server in-process, a console window on it, and a tray that outlives it.
 
 import { join, resolve } from 'node:path'
-import { app, dialog } from 'electron'
-import type { BrowserWindow } from 'electron'
+import { app, clipboard, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron'
 import type { Env } from '../server/core/config.ts'
 import { withDotEnv } from '../server/core/config-dir.ts'
 import { ConfigError, createAuthServer } from '../server/index.ts'
 import type { AuthServer } from '../server/index.ts'
-import { registerSetupIpc } from './ipc/setup.ts'
+import { readDesktopSettings, writeDesktopSettings } from './desktop-settings.ts'
+import { createDesktopHandlers } from './ipc/desktop.ts'
+import { registerHandlers } from './ipc/handle.ts'
+import { createLifecycle } from './lifecycle.ts'
+import type { TrayLike } from './lifecycle.ts'
 import { createConsoleWindow } from './window.ts'
 
 // The built console (out/renderer, beside this bundle's out/main), served by the server at `/`.
 const CONSOLE_DIR = join(import.meta.dirname, '../renderer')
+// 16 px; nativeImage picks up tray@2x.png beside it on high-DPI screens.
+const TRAY_ICON = join(import.meta.dirname, '../../resources/tray.png')
 // Loopback only, whatever AUTHDOCK_HOST says: the desktop app's own window is its client.
 // To serve other machines, run the headless server (`npm run serve`) instead.
 const HOST = '127.0.0.1'
@@ -22,17 +28,15 @@ app.setName('authdock')
 if (app.requestSingleInstanceLock()) {
   void run()
 } else {
-  // The first instance gets 'second-instance' and focuses its window; this one just leaves.
+  // The first instance gets 'second-instance' and shows its window; this one just leaves.
   app.exit(0)
 }
 
 async function run(): Promise<void> {
-  let consoleWindow: BrowserWindow | null = null
-  app.on('second-instance', () => {
-    if (consoleWindow === null) return
-    if (consoleWindow.isMinimized()) consoleWindow.restore()
-    consoleWindow.focus()
-  })
+  // Set once Electron is ready and the server is up; a launch before then just opens the window.
+  let showWindow: (() => void) | null = null
+  app.on('second-instance', () => showWindow?.())
+  app.on('activate', () => showWindow?.()) // macOS: a click on the dock icon
 
   // As in the CLI: variables already set win over ./.env; the config dir's .env is read by the server.
   const env = withDotEnv(process.env, join(process.cwd(), '.env'))
@@ -48,27 +52,42 @@ async function run(): Promise<void> {
   }
   const { server, url } = started
 
-  let stopping = false
-  app.on('before-quit', (event) => {
-    // Hold the quit until in-flight requests finish and the database is closed; app.exit() then
-    // ends the app without emitting before-quit again.
-    event.preventDefault()
-    if (stopping) return
-    stopping = true
-    server.close().then(
-      () => app.exit(0),
-      (err: unknown) => {
-        console.error('authdock: error while closing the auth server:', err)
-        app.exit(1)
-      },
-    )
+  const lifecycle = createLifecycle({
+    app,
+    server,
+    openWindow: () => createConsoleWindow(`${url}/`),
+    settings: readDesktopSettings(configDir, (message) => console.warn(`authdock: ${message}`)),
+    saveSettings: (settings) => writeDesktopSettings(configDir, settings),
+    log: (message, err) => console.error(`authdock: ${message}`, err),
   })
-  // The window is the app: closing it stops the server rather than leaving one running unseen.
-  app.on('window-all-closed', () => app.quit())
+  app.on('before-quit', (event) => lifecycle.onBeforeQuit(event))
+  app.on('window-all-closed', () => lifecycle.onWindowAllClosed())
 
   await ready
-  registerSetupIpc(server, new URL(url).origin)
-  consoleWindow = createConsoleWindow(`${url}/`)
+  registerHandlers(
+    ipcMain,
+    new URL(url).origin,
+    createDesktopHandlers({
+      configDir,
+      openPath: (path) => shell.openPath(path),
+      writeClipboard: (text) => clipboard.writeText(text),
+      setupCode: () => server.setupCode(),
+      quitOnClose: lifecycle.quitOnClose,
+      setQuitOnClose: lifecycle.setQuitOnClose,
+    }),
+  )
+  lifecycle.setTray(createTray(url, lifecycle.showWindow))
+  showWindow = lifecycle.showWindow
+  showWindow()
+}
+
+function createTray(url: string, onClick: () => void): TrayLike {
+  const tray = new Tray(nativeImage.createFromPath(TRAY_ICON))
+  tray.setToolTip(`authdock: auth server on ${url}`)
+  // Windows opens the menu on a right click only; a left click brings the console back.
+  tray.on('click', onClick)
+  // The returned object keeps `tray` referenced: a collected Tray disappears from the screen.
+  return { setMenu: (items) => tray.setContextMenu(Menu.buildFromTemplate([...items])) }
 }
 
 async function startServer(env: Env, configDir: string): Promise<{ server: AuthServer; url: string }> {

@@ -2,14 +2,13 @@
 
 import { join } from 'node:path'
 import { BrowserWindow } from 'electron'
-import { isSameOrigin } from './same-origin.ts'
+import { guardContents } from './window-guard.ts'
 
 // Paths inside out/: this file is bundled into out/main/index.js.
 const PRELOAD = join(import.meta.dirname, '../preload/index.cjs')
 const ICON = join(import.meta.dirname, '../../resources/icon.png')
 
 export function createConsoleWindow(url: string): BrowserWindow {
-  const origin = new URL(url).origin
   const win = new BrowserWindow({
     width: 1100,
     height: 760,
@@ -25,22 +24,15 @@ export function createConsoleWindow(url: string): BrowserWindow {
       // (index.cjs). The ESM preload electron-vite emits by default (index.mjs) would need
       // sandbox: false, too high a price for a window that holds an auth admin session.
       sandbox: true,
+      webviewTag: false,
     },
   })
 
-  const contents = win.webContents
-  // The console lives on one origin: no popups, no navigating or redirecting anywhere else.
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  const stayHome = (event: Electron.Event<{ url: string }>) => {
-    if (!isSameOrigin(event.url, origin)) event.preventDefault()
-  }
-  contents.on('will-frame-navigate', stayHome)
-  contents.on('will-redirect', stayHome)
-  // The console needs no camera, notifications, geolocation or the like.
-  contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  // Before loadURL, so that the very first request is already filtered.
+  guardContents(win.webContents, new URL(url).origin)
 
   win.once('ready-to-show', () => win.show())
-  contents.loadURL(url).catch((err: unknown) => {
+  win.webContents.loadURL(url).catch((err: unknown) => {
     console.error(`authdock: cannot load the console at ${url}:`, err)
     win.show() // shows Chromium's error page rather than an invisible window
   })

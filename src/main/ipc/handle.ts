@@ -1,25 +1,51 @@
-// The one typed wrapper over ipcMain.handle: checks who is asking before a handler runs.
+// The one wrapper over ipcMain.handle: checks who is asking before a handler sees its arguments.
 
-import { ipcMain } from 'electron'
-import type { IpcMainInvokeEvent } from 'electron'
+import { AuthError } from '../../server/core/errors.ts'
 import type { DesktopApi, DesktopChannel } from '../../shared/ipc.ts'
 import { isSameOrigin } from '../same-origin.ts'
 
+/** What a handler learns of the invoking frame (Electron's IpcMainInvokeEvent has more). */
+export interface InvokeEventLike {
+  readonly senderFrame: { readonly url: string } | null
+}
+
+/** The part of Electron's ipcMain used here. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => unknown): void
+  removeHandler(channel: string): void
+}
+
 /**
- * Registers `handler` for `channel`, answering only frames loaded from `origin` (the embedded
- * server): a frame that navigated elsewhere, or a subframe from another origin, gets an error.
- * Arguments come from the page: a handler that takes any must validate them.
- * Returns a function that removes the handler.
+ * A handler per channel. Arguments come from the page as `unknown[]`: each handler validates
+ * them before use, so a compromised or buggy page gets a refusal, never a half-done action.
  */
-export function handle<C extends DesktopChannel>(
-  channel: C,
-  origin: string,
-  handler: (...args: Parameters<DesktopApi[C]>) => ReturnType<DesktopApi[C]>,
-): () => void {
-  ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: Parameters<DesktopApi[C]>) => {
-    const url = event.senderFrame?.url
-    if (url === undefined || !isSameOrigin(url, origin)) throw new Error(`${channel}: refused for a frame outside the console`)
-    return handler(...args)
-  })
-  return () => ipcMain.removeHandler(channel)
+export type DesktopHandlers = {
+  readonly [C in DesktopChannel]: (...args: unknown[]) => ReturnType<DesktopApi[C]>
+}
+
+/**
+ * Whether a frame at `frameUrl` may use the bridge: only the console, loaded from the embedded
+ * server's `origin`. A frame that navigated elsewhere, a subframe from another origin, or a frame
+ * already gone (Electron gives null) is refused.
+ */
+export function isTrustedSender(frameUrl: string | undefined, origin: string): boolean {
+  return frameUrl !== undefined && isSameOrigin(frameUrl, origin)
+}
+
+/** Registers every handler on `ipc`, answering only the console's frames. Returns the undo. */
+export function registerHandlers(ipc: IpcMainLike, origin: string, handlers: DesktopHandlers): () => void {
+  const channels = Object.keys(handlers) as DesktopChannel[]
+  for (const channel of channels) {
+    const handler = handlers[channel]
+    // async, so that a refusal reaches the page as a rejected invoke() like any handler's error.
+    ipc.handle(channel, async (event, ...args) => {
+      if (!isTrustedSender(event.senderFrame?.url, origin)) {
+        throw new AuthError('FORBIDDEN', `${channel}: refused for a frame outside the console`)
+      }
+      return handler(...args)
+    })
+  }
+  return () => {
+    for (const channel of channels) ipc.removeHandler(channel)
+  }
 }
