@@ -1,61 +1,66 @@
-// `npm test`: type-check, build the Electron bundles, then run every test file under test/ with
-// node's test runner. `npm test -- FILE...` runs just those files (no type-check or build).
-// test/forward-auth/nginx.test.ts runs Debian's nginx: installed here first when missing.
+// `npm test`: type-check, build the Electron bundles, run every test file under test/ with node's
+// test runner, then the console's browser tests (test/console/*.spec.ts) with Playwright.
+// `npm test -- FILE...` runs just those files (no type-check or build); .spec.ts files go to
+// Playwright. Debian packages the tests drive (nginx for test/forward-auth/nginx.test.ts, chromium
+// for the browser tests) are installed here first when missing and we may (root with apt).
 
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve, sep } from 'node:path'
 
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit', shell: process.platform === 'win32' })
+function run(command, args, env) {
+  const result = spawnSync(command, args, { stdio: 'inherit', shell: process.platform === 'win32', env: { ...process.env, ...env } })
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
 
-function testFiles(dir) {
+function testFiles(dir, suffix) {
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {
       const path = join(dir, name)
-      if (statSync(path).isDirectory()) return testFiles(path)
-      return name.endsWith('.test.ts') ? [path] : []
+      if (statSync(path).isDirectory()) return testFiles(path, suffix)
+      return name.endsWith(suffix) ? [path] : []
     })
 }
 
-const NGINX = '/usr/sbin/nginx'
-const NGINX_TEST = resolve('test/forward-auth/nginx.test.ts')
-
-/** Whether the run includes the nginx test: every test, that file, or a directory holding it. */
-function needsNginx(files) {
-  return files.length === 0 || files.some((f) => resolve(f) === NGINX_TEST || NGINX_TEST.startsWith(resolve(f) + sep))
+/** Whether `files` (none: every test) include `target`, or a directory holding it. */
+function includes(files, target) {
+  const path = resolve(target)
+  return files.length === 0 || files.some((f) => resolve(f) === path || path.startsWith(resolve(f) + sep))
 }
 
-function ensureNginx() {
-  if (existsSync(NGINX)) return
+const PACKAGES = [
+  { binary: '/usr/sbin/nginx', pkg: 'nginx', neededBy: join('test', 'forward-auth', 'nginx.test.ts') },
+  { binary: '/usr/bin/chromium', pkg: 'chromium', neededBy: join('test', 'console') },
+]
+
+function ensurePackage({ binary, pkg, neededBy }) {
+  if (existsSync(binary)) return
   const root = process.getuid?.() === 0
   const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0
   if (root && apt) {
-    console.log(`${NGINX} is missing: installing Debian's nginx with apt-get for ${join('test', 'forward-auth', 'nginx.test.ts')}`)
-    installNginx()
+    console.log(`${binary} is missing: installing Debian's ${pkg} with apt-get for ${neededBy}`)
+    aptInstall(pkg)
   }
-  if (!existsSync(NGINX)) {
-    console.error(`${NGINX} is missing and could not be installed here: run \`sudo apt-get install nginx\` (nginx-light works too); test/forward-auth/nginx.test.ts fails until then.`)
+  if (!existsSync(binary)) {
+    console.error(`${binary} is missing and could not be installed here: run \`sudo apt-get install ${pkg}\`; ${neededBy} fails until then.`)
   }
 }
 
-function installNginx() {
-  // Installing would otherwise start a system nginx on port 80 where an init system runs:
+function aptInstall(pkg) {
+  // Installing nginx would otherwise start a system nginx on port 80 where an init system runs:
   // policy-rc.d answering 101 ("forbidden") is Debian's way to install without starting it.
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)
   if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
   try {
     const options = { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }
-    for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'nginx']]) {
+    for (const args of [['update', '-qq'], ['install', '-y', '-qq', pkg]]) {
       const r = spawnSync('apt-get', args, options)
       if (r.status !== 0) return void process.stderr.write(`apt-get ${args.join(' ')} failed:\n${r.stdout ?? ''}${r.stderr ?? ''}`)
     }
     // Nor enabled for the next boot; systemctl edits the links even where systemd is not running.
-    spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --quiet nginx.service'], { stdio: 'ignore' })
+    if (pkg === 'nginx') spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --quiet nginx.service'], { stdio: 'ignore' })
   } finally {
     if (ownPolicy) rmSync(policy, { force: true })
   }
@@ -66,5 +71,12 @@ if (only.length === 0) {
   run('npx', ['tsc', '--noEmit'])
   run('npx', ['electron-vite', 'build'])
 }
-if (needsNginx(only)) ensureNginx()
-run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...(only.length > 0 ? only : testFiles('test'))])
+for (const p of PACKAGES) if (includes(only, p.neededBy)) ensurePackage(p)
+
+// Node 20's test runner takes files, not directories: a directory given here is expanded.
+const expand = (f) => (statSync(f).isDirectory() ? testFiles(f, '.test.ts') : [f])
+const nodeTests = (only.length > 0 ? only.filter((f) => !f.endsWith('.spec.ts')) : ['test']).flatMap(expand)
+const browserTests = only.length > 0 ? only.filter((f) => f.endsWith('.spec.ts') || includes([f], join('test', 'console'))) : ['test/console']
+if (nodeTests.length > 0) run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...nodeTests])
+// Playwright's own browsers are never downloaded: the config points at Debian's chromium.
+if (browserTests.length > 0) run('npx', ['playwright', 'test', ...browserTests], { PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' })

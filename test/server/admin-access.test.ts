@@ -30,6 +30,7 @@ const BOGUS_ID = '00000000-0000-4000-8000-000000000000'
 const ROUTES: Record<string, { path: string; json?: unknown; superuser: number }> = {
   'GET /overview': { path: '/overview', superuser: 200 },
   'GET /checklist': { path: '/checklist', superuser: 200 },
+  'POST /inspect': { path: '/inspect', json: {}, superuser: 422 },
   'GET /sessions': { path: '/sessions', superuser: 200 },
   'GET /sessions/:id': { path: `/sessions/${BOGUS_ID}`, superuser: 404 },
   'DELETE /sessions/:id': { path: `/sessions/${BOGUS_ID}`, superuser: 404 },

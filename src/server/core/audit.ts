@@ -3,36 +3,11 @@
 // client that reconnects asks the table for what it missed. Never put a secret in `detail`.
 
 import type { Clock } from './clock.ts'
+import type { AuditType } from '../../shared/audit-types.ts'
 import type { AuditEvent, AuditFilter, Store } from './store/types.ts'
 
-export type AuditType =
-  | 'login_succeeded'
-  | 'login_failed'
-  | 'account_locked'
-  | 'account_unlocked'
-  | 'session_created'
-  | 'session_refreshed'
-  | 'session_revoked'
-  | 'refresh_reuse_detected'
-  | 'user_created'
-  | 'user_updated'
-  | 'user_deleted'
-  | 'password_changed'
-  | 'api_key_created'
-  | 'api_key_deleted'
-  | 'key_rotated'
-  | 'key_imported'
-  | 'algorithm_switched'
-  | 'key_retired'
-  | 'settings_changed'
-  | 'setup_completed'
-
-export const AUDIT_TYPES: readonly AuditType[] = [
-  'login_succeeded', 'login_failed', 'account_locked', 'account_unlocked', 'session_created',
-  'session_refreshed', 'session_revoked', 'refresh_reuse_detected', 'user_created', 'user_updated', 'user_deleted',
-  'password_changed', 'api_key_created', 'api_key_deleted', 'key_rotated', 'key_imported', 'algorithm_switched',
-  'key_retired', 'settings_changed', 'setup_completed',
-]
+export { AUDIT_TYPES } from '../../shared/audit-types.ts'
+export type { AuditType } from '../../shared/audit-types.ts'
 
 /** Who did it and from where, as far as the caller knows. */
 export interface RequestContext {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createChecklist } from './admin/checklist.ts'
 import { createKeyAdmin } from './admin/key-admin.ts'
 import { createOverview } from './admin/overview.ts'
+import { createTokenInspector } from './admin/token-inspector.ts'
 import { createApiKeys } from './api-keys.ts'
 import { createAudit } from './audit.ts'
 import { createAuthenticator } from './authenticate.ts'
@@ -59,10 +60,13 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       warn: (m) => log.warn(m),
     })
     const accessTokens = createAccessTokens(keys, clock, config.issuer)
-    const sessions = createSessions({ store, clock, accessTokens, audit, settings })
+    const sessions = createSessions({ store, clock, accessTokens, audit, settings, keysPending: keys.pending })
     hasher = createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers })
     const throttle = createLoginThrottle(clock)
     const users = createUsers({ store, clock, hasher, sessions, audit, throttle, newUserIsActive: config.newUserIsActive })
+    for (const name of users.rekeyUsernames()) {
+      log.warn('this username now counts as the same name as another user: signing in by it reaches that other account until one of them is renamed', { username: name })
+    }
     const apiKeys = createApiKeys({ store, clock, audit })
     const login = createLogin({
       users, sessions, hasher, throttle, audit, bcryptCost: config.bcryptCost,
@@ -92,6 +96,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     const timer = setInterval(maintain, MAINTENANCE_INTERVAL_MS)
     timer.unref()
     const ownHasher = hasher
+    const introspection = createIntrospection({ store, clock, accessTokens, sessions })
 
     return {
       config,
@@ -108,7 +113,8 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       throttle,
       setup,
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
-      introspection: createIntrospection({ store, clock, accessTokens, sessions }),
+      introspection,
+      inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection }),
       keyAdmin: createKeyAdmin({ keys, sessions }),
       overview: createOverview({ store, clock, audit, sessions, keys }),
       checklist: createChecklist({ config, configDir, settings, keys }),

@@ -4,12 +4,17 @@
 import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { toIso } from '../../core/clock.ts'
+import { AuthError } from '../../core/errors.ts'
+import { sessionRead } from '../dto.ts'
 import { actorOf, createGuards, jsonObject } from '../request.ts'
 import type { StreamHub } from '../sse.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
 import { adminKeyRoutes } from './admin-keys.ts'
 import { adminSessionRoutes } from './admin-sessions.ts'
 import { adminUserRoutes } from './admin-users.ts'
+
+/** Longer than any token this server issues; the inspector has nothing to say about larger input. */
+const MAX_INSPECT_LENGTH = 16_384
 
 export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHost: () => string | null }): Router {
   const router = Router()
@@ -40,6 +45,17 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
   router.patch('/settings', (req, res) => {
     const changed = core.settings.update(jsonObject(req), actorOf(req, res))
     res.json({ changed, settings: core.settings.describe() })
+  })
+
+  // The console's token inspector: a superuser may learn why a token fails, which a 401 never says.
+  router.post('/inspect', (req, res) => {
+    const token = jsonObject(req).token
+    if (typeof token !== 'string' || token.trim() === '') throw new AuthError('INVALID_INPUT', 'token must be a non-empty string')
+    if (token.length > MAX_INSPECT_LENGTH) throw new AuthError('INVALID_INPUT', `token must be at most ${MAX_INSPECT_LENGTH} characters`)
+    const r = core.inspectToken(token.trim())
+    const user = r.session === null ? null : core.users.byId(r.session.userId)
+    const now = core.clock.now()
+    res.json({ ...r, session: r.session === null ? null : sessionRead({ ...r.session, username: user?.username }, now) })
   })
 
   router.use(adminSessionRoutes(core))

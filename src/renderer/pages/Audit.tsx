@@ -1,0 +1,119 @@
+// Audit log: filterable by type and text, live-updating (new events appear at the top), exportable
+// as CSV or JSON lines with the same filter.
+
+import { useEffect, useState } from 'react'
+import type { AuditEventRead } from '../../shared/api-types.ts'
+import { AUDIT_TYPES } from '../../shared/audit-types.ts'
+import { api } from '../api.ts'
+import { LoadState, PageHeader, Time } from '../components/ui.tsx'
+import { useLiveEvents } from '../live.ts'
+import { hrefOf } from '../router.ts'
+import { useLoad } from '../use-load.ts'
+
+const PAGE = 100
+
+function summary(e: AuditEventRead): string {
+  if (e.detail === null) return ''
+  return Object.entries(e.detail)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' · ')
+}
+
+export function Audit() {
+  const [type, setType] = useState('')
+  const [text, setText] = useState('')
+  const [q, setQ] = useState('')
+  const [page, setPage] = useState(0)
+  const [fresh, setFresh] = useState<AuditEventRead[]>([])
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setQ(text.trim())
+      setPage(0)
+    }, 250)
+    return () => clearTimeout(t)
+  }, [text])
+  const events = useLoad(
+    async (signal) => {
+      const r = await api.audit({ type: type || undefined, q: q || undefined, skip: page * PAGE, limit: PAGE }, signal)
+      setFresh([])
+      return r
+    },
+    [type, q, page],
+  )
+
+  // Live: new events that match the type filter go on top of the first page; a text filter is the
+  // server's to apply, so then the page reloads instead.
+  useLiveEvents(null, (batch) => {
+    if (page !== 0) return
+    if (q !== '') return events.reload()
+    const matching = batch.filter((e) => type === '' || e.type === type)
+    if (matching.length > 0) setFresh((prev) => [...matching.reverse(), ...prev])
+  })
+
+  const shown = [...fresh, ...(events.data?.events ?? [])]
+  const total = (events.data?.total_count ?? 0) + fresh.length
+  const filter = { type: type || undefined, q: q || undefined }
+  return (
+    <>
+      <PageHeader title="Audit log">
+        <select aria-label="Event type" value={type} onChange={(e) => (setType(e.target.value), setPage(0))}>
+          <option value="">All events</option>
+          {AUDIT_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+        <input type="search" placeholder="Search user, IP, detail" aria-label="Search the audit log" value={text} onChange={(e) => setText(e.target.value)} />
+        <a className="button" href={api.auditExportUrl('csv', filter)} download>
+          Export CSV
+        </a>
+        <a className="button" href={api.auditExportUrl('jsonl', filter)} download>
+          Export JSON lines
+        </a>
+      </PageHeader>
+      <LoadState loading={events.loading} error={events.error} retry={events.reload} hasData={events.data !== null} empty={shown.length === 0} emptyText="No events match." />
+      {shown.length > 0 && (
+        <table className="table audit">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Event</th>
+              <th>User</th>
+              <th>IP</th>
+              <th>Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((e) => (
+              <tr key={e.id} data-type={e.type} className={e.type === 'refresh_reuse_detected' || e.type === 'login_failed' || e.type === 'account_locked' ? 'warn-row' : undefined}>
+                <td>
+                  <Time iso={e.at} />
+                </td>
+                <td>
+                  {e.session_id ? <a href={hrefOf({ page: 'session', id: e.session_id })}>{e.type.replaceAll('_', ' ')}</a> : e.type.replaceAll('_', ' ')}
+                </td>
+                <td>{e.username ?? e.user_id ?? '—'}</td>
+                <td>{e.ip ?? '—'}</td>
+                <td className="detail">{summary(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {total > PAGE && (
+        <div className="pager">
+          <button disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Newer
+          </button>
+          <span>
+            Page {page + 1} of {Math.ceil(total / PAGE)}
+          </span>
+          <button disabled={(page + 1) * PAGE >= total} onClick={() => setPage(page + 1)}>
+            Older
+          </button>
+        </div>
+      )}
+    </>
+  )
+}

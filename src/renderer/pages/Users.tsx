@@ -1,0 +1,227 @@
+// Users: a searchable, paged table; create with the password rules shown as you type; activate,
+// deactivate, make or unmake superuser, reset a password, unlock, delete. Every action says what
+// it revoked.
+
+import { useEffect, useState } from 'react'
+import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
+import { api } from '../api.ts'
+import { PasswordRules, passwordOk } from '../components/PasswordRules.tsx'
+import { Confirm, LoadState, PageHeader, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
+import { useLiveVersion } from '../live.ts'
+import { useLoad } from '../use-load.ts'
+
+const PAGE = 50
+const USER_EVENTS = ['user_created', 'user_updated', 'user_deleted', 'account_locked', 'account_unlocked', 'login_succeeded'] as const
+
+const revokedText = (n: number) => (n === 0 ? 'no session was revoked' : n === 1 ? '1 session revoked' : `${n} sessions revoked`)
+
+type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: AdminUser } | { kind: 'create' } | null
+
+export function Users(props: { me: UserRead }) {
+  const [search, setSearch] = useState('')
+  const [query, setQuery] = useState('')
+  const [page, setPage] = useState(0)
+  const { notice, ok, fail } = useNotice()
+  const [dialog, setDialog] = useState<Dialog>(null)
+  const version = useLiveVersion(USER_EVENTS)
+
+  // Searching waits for a pause in typing, and starts again from the first page.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setQuery(search.trim())
+      setPage(0)
+    }, 250)
+    return () => clearTimeout(t)
+  }, [search])
+
+  const users = useLoad((signal) => api.users({ search: query, skip: page * PAGE, limit: PAGE }, signal), [query, page, version])
+
+  const act = async (label: string, action: () => Promise<UserChange>) => {
+    try {
+      const result = await action()
+      ok(`${label} ${result.user.username}: ${revokedText(result.revoked_sessions.length)}.`)
+      users.reload()
+    } catch (err) {
+      fail(`${label}: ${errorText(err)}`)
+    }
+  }
+
+  const total = users.data?.total_count ?? 0
+  const pages = Math.max(1, Math.ceil(total / PAGE))
+  return (
+    <>
+      <PageHeader title="Users">
+        <input type="search" placeholder="Search users" aria-label="Search users" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <button className="primary" onClick={() => setDialog({ kind: 'create' })}>
+          New user
+        </button>
+      </PageHeader>
+      {notice}
+      <LoadState loading={users.loading} error={users.error} retry={users.reload} hasData={users.data !== null} empty={users.data?.users.length === 0} emptyText={query ? `No user matches “${query}”.` : 'No users.'} />
+      {users.data !== null && users.data.users.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Username</th>
+              <th>Status</th>
+              <th>Role</th>
+              <th>Last login</th>
+              <th>Created</th>
+              <th aria-label="Actions" />
+            </tr>
+          </thead>
+          <tbody>
+            {users.data.users.map((u) => (
+              <tr key={u.id} data-username={u.username}>
+                <td>
+                  {u.username}
+                  {u.id === props.me.id && <span className="badge">you</span>}
+                </td>
+                <td>
+                  <span className={`badge ${u.is_active ? 'ok' : 'off'}`}>{u.is_active ? 'active' : 'inactive'}</span>
+                  {u.locked_until && <span className="badge warn" title={`Locked until ${exactTime(Date.parse(u.locked_until))}`}>locked</span>}
+                </td>
+                <td>{u.is_superuser ? 'superuser' : 'user'}</td>
+                <td>
+                  <Time iso={u.last_login_at} />
+                </td>
+                <td>
+                  <Time iso={u.create_at} />
+                </td>
+                <td className="row-actions">
+                  <button onClick={() => void act(u.is_active ? 'Deactivated' : 'Activated', () => api.updateUser(u.id, { is_active: !u.is_active }))}>
+                    {u.is_active ? 'Deactivate' : 'Activate'}
+                  </button>
+                  <button onClick={() => void act(u.is_superuser ? 'Removed superuser from' : 'Made superuser', () => api.updateUser(u.id, { is_superuser: !u.is_superuser }))}>
+                    {u.is_superuser ? 'Unmake superuser' : 'Make superuser'}
+                  </button>
+                  <button onClick={() => setDialog({ kind: 'password', user: u })}>Reset password</button>
+                  {u.locked_until && (
+                    <button
+                      onClick={() =>
+                        void api.unlockUser(u.id).then(
+                          () => {
+                            ok(`Unlocked ${u.username}.`)
+                            users.reload()
+                          },
+                          (err: unknown) => fail(`Unlock: ${errorText(err)}`),
+                        )
+                      }
+                    >
+                      Unlock
+                    </button>
+                  )}
+                  <button className="danger" onClick={() => setDialog({ kind: 'delete', user: u })}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {pages > 1 && (
+        <div className="pager">
+          <button disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Previous
+          </button>
+          <span>
+            Page {page + 1} of {pages} ({total} users)
+          </span>
+          <button disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+            Next
+          </button>
+        </div>
+      )}
+      {dialog?.kind === 'delete' && (
+        <Confirm
+          title={`Delete ${dialog.user.username}?`}
+          confirmLabel="Delete user"
+          danger
+          typed={dialog.user.username}
+          onCancel={() => setDialog(null)}
+          onConfirm={async () => {
+            await act('Deleted', () => api.deleteUser(dialog.user.id))
+            setDialog(null)
+          }}
+        >
+          <p>The user, their API keys and every session are removed. This cannot be undone.</p>
+        </Confirm>
+      )}
+      {dialog?.kind === 'password' && (
+        <PasswordDialog
+          user={dialog.user}
+          onClose={() => setDialog(null)}
+          onSave={async (password) => {
+            const r = await api.updateUser(dialog.user.id, { password })
+            ok(`Password of ${r.user.username} reset: ${revokedText(r.revoked_sessions.length)}.`)
+            setDialog(null)
+          }}
+        />
+      )}
+      {dialog?.kind === 'create' && (
+        <CreateDialog
+          onClose={() => setDialog(null)}
+          onCreated={(u) => {
+            ok(`Created ${u.username}.`)
+            setDialog(null)
+            users.reload()
+          }}
+        />
+      )}
+    </>
+  )
+}
+
+function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) => void }) {
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
+  const [superuser, setSuperuser] = useState(false)
+  return (
+    <Confirm
+      title="New user"
+      confirmLabel="Create user"
+      onCancel={props.onClose}
+      onConfirm={async () => {
+        if (!passwordOk(password)) throw new Error('The password does not meet the rules yet')
+        const r = await api.createUser({ username, password, is_superuser: superuser })
+        props.onCreated(r.user)
+      }}
+    >
+      <label>
+        Username
+        <input name="new-username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" required autoFocus />
+      </label>
+      <label>
+        Password
+        <input name="new-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="create-rules" />
+      </label>
+      <PasswordRules password={password} id="create-rules" />
+      <label className="inline">
+        <input type="checkbox" checked={superuser} onChange={(e) => setSuperuser(e.target.checked)} /> Superuser
+      </label>
+    </Confirm>
+  )
+}
+
+function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (password: string) => Promise<void> }) {
+  const [password, setPassword] = useState('')
+  return (
+    <Confirm
+      title={`Reset the password of ${props.user.username}`}
+      confirmLabel="Set password"
+      onCancel={props.onClose}
+      onConfirm={async () => {
+        if (!passwordOk(password)) throw new Error('The password does not meet the rules yet')
+        await props.onSave(password)
+      }}
+    >
+      <p className="muted">Their sessions are revoked: they sign in again with the new password.</p>
+      <label>
+        New password
+        <input name="reset-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="reset-rules" autoFocus />
+      </label>
+      <PasswordRules password={password} id="reset-rules" />
+    </Confirm>
+  )
+}

@@ -1,0 +1,44 @@
+// Loading a screen's data: keeps what was shown while a reload runs (no flicker on live updates),
+// drops answers that arrive after a newer request was made, and aborts on unmount.
+
+import { useCallback, useEffect, useRef, useState } from 'react'
+
+export interface Loaded<T> {
+  readonly data: T | null
+  readonly error: Error | null
+  readonly loading: boolean
+  reload(): void
+}
+
+export function useLoad<T>(fetcher: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+  const [data, setData] = useState<T | null>(null)
+  const [error, setError] = useState<Error | null>(null)
+  const [loading, setLoading] = useState(true)
+  const [nonce, setNonce] = useState(0)
+  const latest = useRef(0)
+  const fetchRef = useRef(fetcher)
+  fetchRef.current = fetcher
+
+  useEffect(() => {
+    const ticket = ++latest.current
+    const abort = new AbortController()
+    setLoading(true)
+    fetchRef.current(abort.signal).then(
+      (value) => {
+        if (ticket !== latest.current) return
+        setData(value)
+        setError(null)
+        setLoading(false)
+      },
+      (err: unknown) => {
+        if (ticket !== latest.current || abort.signal.aborted) return
+        setError(err instanceof Error ? err : new Error(String(err)))
+        setLoading(false)
+      },
+    )
+    return () => abort.abort()
+  }, [...deps, nonce])
+
+  const reload = useCallback(() => setNonce((n) => n + 1), [])
+  return { data, error, loading, reload }
+}

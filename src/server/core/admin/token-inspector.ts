@@ -1,0 +1,79 @@
+// The console's token inspector: for a pasted token, whether it verifies against the key ring
+// (and if not, the likeliest reason), whether it is active right now, and the session it belongs
+// to. Only a superuser reaches this, so it may say more than a 401 does; it never changes state
+// (a used refresh token is looked up, not presented, so no reuse detection fires).
+
+import { AuthError } from '../errors.ts'
+import type { IntrospectionService } from '../introspection.ts'
+import type { KeyRing } from '../keys/key-ring.ts'
+import type { Sessions } from '../sessions/sessions.ts'
+import type { Session } from '../store/types.ts'
+import type { AccessTokens } from '../tokens/access-tokens.ts'
+
+export interface TokenInspection {
+  readonly kind: 'access' | 'refresh' | 'unknown'
+  readonly verified: boolean
+  readonly reason: string | null
+  readonly kid: string | null
+  readonly active: boolean
+  readonly session: Session | null
+}
+
+/** A JWT segment's JSON object, unverified; null when it is not one. */
+function unverifiedPart(token: string, index: number): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8'))
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+export function createTokenInspector(deps: { accessTokens: AccessTokens; keys: KeyRing; sessions: Sessions; introspection: IntrospectionService }) {
+  const { accessTokens, keys, sessions, introspection } = deps
+
+  function whyNotVerified(token: string, err: AuthError): string {
+    if (err.code === 'TOKEN_EXPIRED') return 'Expired'
+    const header = unverifiedPart(token, 0)
+    if (header === null || token.split('.').length !== 3) return 'Not a well-formed JWT'
+    const key = keys.verifierFor(header.kid)
+    if (key === undefined) return `Signed with a key that is not in the ring (kid ${JSON.stringify(header.kid ?? null)}: unknown or retired)`
+    if (header.alg !== key.alg) return `Its alg ${JSON.stringify(header.alg ?? null)} is not its key's ${key.alg}`
+    return 'Bad signature, or claims this server does not accept (type, issuer, times)'
+  }
+
+  function whyInactive(session: Session | null): string {
+    if (session === null) return 'Its session does not exist (deleted with its user?)'
+    if (session.revokedAt !== null) return `Its session was revoked (${session.revokeReason ?? 'revoked'})`
+    return 'Its user is inactive or deleted, or its session expired'
+  }
+
+  return function inspect(token: string): TokenInspection {
+    if (token.includes('.')) {
+      let verified = true
+      let reason: string | null = null
+      let sid: unknown
+      let kid: unknown
+      try {
+        const claims = accessTokens.verify(token)
+        sid = claims.sid
+        kid = claims.kid
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err
+        verified = false
+        reason = whyNotVerified(token, err)
+        sid = unverifiedPart(token, 1)?.sid
+        kid = unverifiedPart(token, 0)?.kid
+      }
+      const session = typeof sid === 'string' ? sessions.byId(sid) : null
+      const active = verified && introspection.introspect(token, 'access_token').active
+      if (verified && !active) reason = whyInactive(session)
+      return { kind: 'access', verified, reason, kid: typeof kid === 'string' ? kid : null, active, session }
+    }
+    const info = sessions.refreshTokenInfo(token)
+    if (info === null) return { kind: 'unknown', verified: false, reason: 'Neither a JWT nor a refresh token this server issued', kid: null, active: false, session: null }
+    const active = introspection.introspect(token, 'refresh_token').active
+    const reason = active ? null : info.row.usedAt !== null ? 'Already rotated: presenting it again would be a reuse and revoke the session' : whyInactive(info.session)
+    return { kind: 'refresh', verified: true, reason, kid: null, active, session: info.session }
+  }
+}

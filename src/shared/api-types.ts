@@ -1,0 +1,157 @@
+// Wire shapes of the admin API as the console reads them (see src/server/http/dto.ts, which
+// writes them). Types only: nothing here runs.
+
+export type Iso = string
+
+export interface UserRead {
+  id: string
+  username: string
+  is_active: boolean
+  is_superuser: boolean
+  create_at: Iso
+  updated_at: Iso | null
+  last_login_at: Iso | null
+}
+
+export interface AdminUser extends UserRead {
+  locked_until: Iso | null
+}
+
+export interface UserChange {
+  user: AdminUser
+  revoked_sessions: string[]
+}
+
+export type SessionState = 'active' | 'revoked' | 'expired'
+
+export interface SessionRead {
+  id: string
+  user_id: string
+  username: string | null
+  state: SessionState
+  created_at: Iso
+  last_used_at: Iso | null
+  expires_at: Iso
+  ip: string | null
+  user_agent: string | null
+  generation: number
+  revoked_at: Iso | null
+  revoke_reason: string | null
+  access_kid: string | null
+}
+
+export interface SessionCounts {
+  active: number
+  revoked: number
+  expired: number
+}
+
+export interface SessionPage {
+  total_count: number
+  counts: SessionCounts
+  sessions: SessionRead[]
+}
+
+export interface RefreshLink {
+  generation: number
+  issued_at: Iso
+  expires_at: Iso
+  issued_ip: string | null
+  issued_user_agent: string | null
+  used_at: Iso | null
+  reuse_detected_at: Iso | null
+}
+
+export interface SessionDetail {
+  session: SessionRead
+  chain: RefreshLink[]
+}
+
+export type Algorithm = 'HS256' | 'RS256' | 'RS512'
+
+export interface KeyRead {
+  kid: string
+  alg: Algorithm
+  state: 'active' | 'verify_only' | 'retired'
+  source: string
+  fingerprint: string
+  created_at: Iso
+  activated_at: Iso | null
+  deactivated_at: Iso | null
+  retire_after: Iso | null
+  retired_at: Iso | null
+  live_sessions: number
+}
+
+export interface KeyRing {
+  algorithm: Algorithm
+  active_kid: string
+  /** The variable that pins the algorithm, and each algorithm's key, when the environment does. */
+  pinned: { algorithm: string | null; keys: Record<Algorithm, string | null> }
+  jwks_uri: string
+  keys: KeyRead[]
+}
+
+export interface RotateResult {
+  key: KeyRead
+  revoked_count: number
+  retired_kids: string[]
+}
+
+export interface Setting {
+  value: number
+  source: 'default' | 'saved' | 'env'
+  variable: string
+  unit: string
+  recommended: { min: number; max: number }
+}
+
+export type Settings = Record<string, Setting>
+
+export interface Overview {
+  generated_at: Iso
+  users: { total: number; active: number; superusers: number }
+  sessions: SessionCounts
+  hourly: { hour: Iso; logins: number; failures: number; reuse_detections: number }[]
+  reuse_detections: { last_24h: number; total: number }
+  keys: { kid: string; alg: Algorithm; state: string; age_seconds: number; live_sessions: number }[]
+}
+
+export interface ChecklistItem {
+  id: string
+  title: string
+  status: 'pass' | 'warn'
+  why: string
+}
+
+export interface Checklist {
+  passed: number
+  warnings: number
+  items: ChecklistItem[]
+}
+
+export interface AuditEventRead {
+  id: number
+  at: Iso
+  type: string
+  user_id: string | null
+  username: string | null
+  session_id: string | null
+  ip: string | null
+  user_agent: string | null
+  detail: Record<string, unknown> | null
+}
+
+export interface AuditPage {
+  total_count: number
+  events: AuditEventRead[]
+}
+
+export interface Inspection {
+  kind: 'access' | 'refresh' | 'unknown'
+  verified: boolean
+  reason: string | null
+  kid: string | null
+  active: boolean
+  session: SessionRead | null
+}
