@@ -153,3 +153,28 @@ test('every state-changing route refuses the access cookie from another origin o
   assert.equal(bearer.status, 200, bearer.text)
   console.log(`csrf: ${routes.length} state-changing routes × ${hostile.length} foreign origins, ${refusals} refused`)
 })
+
+test('the refresh cookie is honoured only from our own pages: refresh, the refresh grant and logout', async (t) => {
+  const { url } = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const tokens = await login(url)
+  const cookie = { cookie: `refresh_token_lf=${tokens.refresh}` }
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const hostile: Record<string, string>[] = [{ origin: LISTED }, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }]
+  for (const h of hostile) {
+    for (const [path, body] of [['/api/v1/refresh', ''], ['/api/v1/refresh/', ''], ['/api/v1/login', 'grant_type=refresh_token'], ['/api/v1/logout', '']] as const) {
+      const r = await send(url, 'POST', path, { headers: { ...form, ...cookie, ...h }, body })
+      assert.equal(r.status, 403, `${path} with ${JSON.stringify(h)}: ${r.status} ${r.text.slice(0, 120)}`)
+      assert.equal(r.headers.get('set-cookie'), null, `${path}: no cookie set`)
+    }
+  }
+  // Nothing was rotated or ended: the same refresh token works once, from the console's origin...
+  const own = await send(url, 'POST', '/api/v1/refresh', { headers: { ...cookie, origin: url } })
+  assert.equal(own.status, 200, own.text)
+  // ...and an https page on the same host (a proxy that ends TLS) is the console's origin too.
+  const next = await login(url)
+  const https = await send(url, 'POST', '/api/v1/refresh', { headers: { cookie: `refresh_token_lf=${next.refresh}`, origin: url.replace('http://', 'https://') } })
+  assert.equal(https.status, 200, https.text)
+  // A client without a browser (no Origin, no Sec-Fetch-Site) is not affected.
+  const third = await login(url)
+  assert.equal((await send(url, 'POST', '/api/v1/refresh', { headers: { cookie: `refresh_token_lf=${third.refresh}` } })).status, 200)
+})

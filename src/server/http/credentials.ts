@@ -3,7 +3,6 @@
 // fast path (fast-routes.ts) resolve callers with the very same code.
 
 import type { IncomingMessage } from 'node:http'
-import type { TLSSocket } from 'node:tls'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
@@ -18,6 +17,15 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** An Origin header's host (with port), lower case; null for `null` or anything unparsable. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host
+  } catch {
+    return null
+  }
+}
+
 /**
  * A browser sends the access cookie along with requests other sites make (SameSite=Lax lets
  * same-site ones through, and every port of localhost is the same site): a state change that
@@ -30,9 +38,9 @@ export function requireOwnOrigin(req: IncomingMessage): void {
   if (SAFE_METHODS.has(req.method ?? 'GET')) return
   const origin = req.headers.origin
   const site = req.headers['sec-fetch-site']
-  const protocol = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http'
+  // The host, not the scheme: behind a proxy that ends TLS the page is https and this socket is not.
   const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
-    (origin !== undefined && origin !== `${protocol}://${req.headers.host ?? ''}`)
+    (origin !== undefined && hostOf(origin) !== (req.headers.host ?? '').toLowerCase())
   if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
 }
 

@@ -7,6 +7,7 @@ import type { AuthCore } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
 import type { CookieJar } from './cookies.ts'
 import { REFRESH_COOKIE, readCookie } from './cookies.ts'
+import { requireOwnOrigin } from './credentials.ts'
 import { tokenResponse } from './dto.ts'
 import { contextOf, fieldOf } from './request.ts'
 
@@ -21,7 +22,11 @@ export interface RefreshAnswer {
  */
 export async function refreshSession(core: AuthCore, cookies: CookieJar, req: IncomingMessage, body: unknown): Promise<RefreshAnswer> {
   const fromBody = fieldOf(body, 'refresh_token')
-  const presented = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+  const cookie = readCookie(req, REFRESH_COOKIE)
+  // The cookie rides along with requests other pages make (every localhost port is one site), and
+  // a CORS-listed origin could read the new tokens: it is honoured only from our own pages.
+  if (cookie) requireOwnOrigin(req)
+  const presented = cookie || (typeof fromBody === 'string' ? fromBody : '')
   if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
   const tokens = await core.sessions.refresh(presented, contextOf(req))
   const ttl = { access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() }

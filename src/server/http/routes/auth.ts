@@ -7,7 +7,7 @@ import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
 import { REFRESH_COOKIE, readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
-import { bearerToken, resolvePrincipal } from '../credentials.ts'
+import { bearerToken, requireOwnOrigin, resolvePrincipal } from '../credentials.ts'
 import { contextOf, field } from '../request.ts'
 import { refreshSession } from '../refresh.ts'
 
@@ -48,7 +48,9 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
       // an expired or revoked access token: logging out still clears what the client holds
     }
     const fromBody = field(req, 'refresh_token')
-    const refresh = readCookie(req, REFRESH_COOKIE) || (typeof fromBody === 'string' ? fromBody : '')
+    const cookie = readCookie(req, REFRESH_COOKIE)
+    if (cookie) requireOwnOrigin(req) // as for refresh: another page must not sign the admin out
+    const refresh = cookie || (typeof fromBody === 'string' ? fromBody : '')
     const session = refresh === '' ? null : core.sessions.sessionOfRefreshToken(refresh)
     if (session !== null) sessions.add(session.id)
     for (const id of sessions) core.sessions.revoke(id, 'logout', contextOf(req))
