@@ -2,7 +2,7 @@
 // dir in one file (a JSON envelope, each file base64 with its SHA-256), taken while a server runs.
 
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { acquireConfigLock } from './config-lock.ts'
@@ -162,15 +162,28 @@ export function restoreConfigDir(source: string, configDir: string, options: Res
     if (existing.length > 0 && options.force !== true) {
       throw new ConfigError(`${configDir} already holds ${existing.join(', ')}: restore into an empty config dir, or pass --force to replace them`)
     }
-    // A -wal left beside the old database would be replayed into the restored one.
-    for (const name of ['authdock.db-wal', 'authdock.db-shm', 'authdock.db-journal', 'keys']) rmSync(join(configDir, name), { recursive: true, force: true })
-    for (const name of ['secret_key', 'private_key.pem', 'public_key.pem']) rmSync(join(configDir, name), { force: true })
+    // What is replaced moves aside first, and comes back if any write fails (a full disk, say):
+    // a half-restored dir would name keys it no longer holds. A -wal left beside the old database
+    // would be replayed into the restored one, so it moves aside too.
+    const replaced = new Set([DATABASE_FILE, 'authdock.db-wal', 'authdock.db-shm', 'authdock.db-journal', 'keys', 'secret_key', 'private_key.pem', 'public_key.pem', ...entries.map((e) => e.path.split('/')[0] ?? e.path)])
+    const aside = join(configDir, `.before-restore-${randomBytes(4).toString('hex')}`)
+    mkdirSync(aside, { mode: 0o700 })
+    const moved = [...replaced].filter((name) => existsSync(join(configDir, name)))
+    for (const name of moved) renameSync(join(configDir, name), join(aside, name))
     const ordered = [...entries.filter((e) => e.path !== DATABASE_FILE), ...entries.filter((e) => e.path === DATABASE_FILE)]
-    for (const entry of ordered) {
-      const path = join(configDir, entry.path)
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-      writeFileAtomic(path, Buffer.from(entry.data, 'base64'), entry.mode)
+    try {
+      for (const entry of ordered) {
+        const path = join(configDir, entry.path)
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+        writeFileAtomic(path, Buffer.from(entry.data, 'base64'), entry.mode)
+      }
+    } catch (err) {
+      for (const name of replaced) rmSync(join(configDir, name), { recursive: true, force: true })
+      for (const name of moved) renameSync(join(aside, name), join(configDir, name))
+      rmSync(aside, { recursive: true, force: true })
+      throw err
     }
+    rmSync(aside, { recursive: true, force: true })
     return { files: entries.map((e) => e.path), bytes: statSync(source).size }
   } finally {
     lock.release()

@@ -2,7 +2,7 @@
 // sessions in memory, so a second one on the same files would not see the first's revocations.
 // A lock whose process is gone (SIGKILL, power loss) is stale and taken over.
 
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ConfigError } from './errors.ts'
@@ -77,20 +77,27 @@ function breakIfStale(path: string): void {
   } else if (heldHere.has(path) || isAlive(owner)) {
     throw busy(path, owner)
   }
-  // Rename rather than delete: if two processes judge the same lock stale, only one moves it,
-  // and neither can delete a fresh lock the other has just written.
+  // Rename rather than delete: if two processes judge the same lock stale, only one moves the
+  // stale one. The other may move the fresh lock its rival has just written: it puts that back
+  // (a hard link fails rather than replace a lock written meanwhile) and gives way.
   const aside = `${path}.stale-${randomBytes(4).toString('hex')}`
   try {
     renameSync(path, aside)
   } catch {
     return
   }
-  if (readText(aside) === text) {
+  const moved = readText(aside)
+  if (moved === text) {
     rmSync(aside, { force: true })
     return
   }
+  try {
+    linkSync(aside, path)
+  } catch {
+    // EEXIST: someone wrote a lock in between; theirs stands.
+  }
   rmSync(aside, { force: true })
-  throw busy(path, null)
+  throw busy(path, moved === null ? null : parseOwner(moved))
 }
 
 const busy = (path: string, owner: Owner | null): ConfigError =>

@@ -102,31 +102,35 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
 
   return {
     /**
-     * Recomputes stored username keys once after usernameKey()'s rule changed (a database from
-     * before it), so every user still signs in by name. Returns the usernames whose new key another
-     * user already holds: they keep their old key, and the operator is told.
+     * Recomputes stored username keys after usernameKey()'s rule changed (a database from before
+     * it), so every user still signs in by name. Returns the usernames whose new key another user
+     * holds: they keep their old key (the other account owns that name now) and the rule's version
+     * is not saved, so this runs, and the operator is told, at every start until one is renamed.
      */
     rekeyUsernames(): string[] {
-      const saved = store.meta.get('username_key_rule')
-      if (saved === String(USERNAME_KEY_RULE)) return []
-      const conflicts: string[] = []
-      store.transaction(() => {
+      if (store.meta.get('username_key_rule') === String(USERNAME_KEY_RULE)) return []
+      return store.transaction(() => {
         const rows = store.users.usernameKeys()
-        const taken = new Set(rows.map((r) => r.key))
-        for (const row of rows) {
-          const key = usernameKey(row.username)
-          if (key === row.key) continue
-          if (taken.has(key)) {
-            conflicts.push(row.username)
-            continue
+        const stored = new Map(rows.map((r) => [r.id, r.key]))
+        const holder = new Map(rows.map((r) => [r.key, r.id]))
+        // Until nothing moves: a key freed by one user's move may be the one another user needs.
+        for (let moved = true; moved; ) {
+          moved = false
+          for (const row of rows) {
+            const key = usernameKey(row.username)
+            const current = stored.get(row.id) as string
+            if (key === current || holder.has(key)) continue
+            store.users.setUsernameKey(row.id, key)
+            holder.delete(current)
+            holder.set(key, row.id)
+            stored.set(row.id, key)
+            moved = true
           }
-          store.users.setUsernameKey(row.id, key)
-          taken.delete(row.key)
-          taken.add(key)
         }
-        store.meta.set('username_key_rule', String(USERNAME_KEY_RULE))
+        const conflicts = rows.filter((r) => stored.get(r.id) !== usernameKey(r.username)).map((r) => r.username)
+        if (conflicts.length === 0) store.meta.set('username_key_rule', String(USERNAME_KEY_RULE))
+        return conflicts
       })
-      return conflicts
     },
     create,
     byId: (id: string): User | null => store.users.byId(id),
