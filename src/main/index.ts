@@ -51,6 +51,12 @@ async function run(): Promise<void> {
     return failToStart(err)
   }
   const { server, url } = started
+  // The first key of a new config dir is generated after listening; if it cannot be written (a
+  // full disk), nothing could log in: stop as the CLI does, with the message in a dialog.
+  server.core.keys.pending()?.catch(async (err: unknown) => {
+    await server.close().catch(() => {})
+    await failToStart(err)
+  })
 
   const lifecycle = createLifecycle({
     app,

@@ -24,6 +24,8 @@ let onSignedOut: () => void = () => {}
 export function setSignedOutHandler(handler: () => void): void {
   onSignedOut = handler
 }
+/** For callers outside this client that find the session gone (the live feed). */
+export const signedOut = (): void => onSignedOut()
 
 function url(path: string, query?: Query): string {
   const params = new URLSearchParams()

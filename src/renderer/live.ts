@@ -6,12 +6,14 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import type { AuditEventRead } from '../shared/api-types.ts'
 import { AUDIT_TYPES } from '../shared/audit-types.ts'
-import { api } from './api.ts'
+import { api, signedOut } from './api.ts'
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting'
 type Listener = (event: AuditEventRead) => void
 
 const REOPEN_DELAY_MS = 2_000
+/** The type of the event every subscriber gets when the server could not replay what was missed. */
+export const RESET = 'reset'
 
 const listeners = new Set<Listener>()
 const stateListeners = new Set<() => void>()
@@ -19,12 +21,29 @@ let state: LiveState = 'connecting'
 let source: EventSource | null = null
 let lastId: string | null = null
 let reopenTimer: ReturnType<typeof setTimeout> | null = null
-let resetHandler: () => void = () => {}
 
 function setState(next: LiveState): void {
   if (state === next) return
   state = next
   for (const l of stateListeners) l()
+}
+
+/** After the server closed the feed: refresh the session if that is what failed, then reopen. */
+function scheduleReopen(): void {
+  reopenTimer = setTimeout(() => {
+    reopenTimer = null
+    // whoami refreshes the session if it can; null means it is gone for good: sign in again.
+    api.whoami().then(
+      (user) => {
+        if (user === null) return signedOut()
+        if (listeners.size > 0 && source === null) open()
+      },
+      // The server is unreachable: keep trying, as the browser does after a dropped connection.
+      () => {
+        if (listeners.size > 0 && source === null) scheduleReopen()
+      },
+    )
+  }, REOPEN_DELAY_MS)
 }
 
 function open(): void {
@@ -34,26 +53,22 @@ function open(): void {
   es.onopen = () => setState('live')
   es.onerror = () => {
     if (es.readyState === EventSource.CONNECTING) return setState('reconnecting') // the browser retries by itself
-    // Closed for good (an HTTP error): refresh the session if that is what failed, then reopen.
+    // Closed for good (an HTTP error): the browser will not retry, so we do.
     setState('reconnecting')
     es.close()
     if (source !== es) return
     source = null
-    reopenTimer = setTimeout(() => {
-      reopenTimer = null
-      void api.whoami().catch(() => null).finally(() => {
-        if (listeners.size > 0 && source === null) open()
-      })
-    }, REOPEN_DELAY_MS)
+    scheduleReopen()
   }
   const track = (e: MessageEvent) => {
     if (e.lastEventId !== '') lastId = e.lastEventId
   }
   es.addEventListener('ready', track)
-  // Too much was missed to replay: every screen reloads what it shows.
+  // Too much was missed to replay: every screen gets a RESET and reloads what it shows.
   es.addEventListener('reset', (e) => {
     track(e)
-    resetHandler()
+    const reset: AuditEventRead = { id: 0, at: new Date().toISOString(), type: RESET, user_id: null, username: null, session_id: null, ip: null, user_agent: null, detail: null }
+    for (const l of listeners) l(reset)
   })
   for (const type of AUDIT_TYPES) {
     es.addEventListener(type, (e) => {
@@ -87,11 +102,6 @@ export function subscribe(listener: Listener): () => void {
   }
 }
 
-/** Every screen's reload when the server says too much was missed. */
-export function onReset(handler: () => void): void {
-  resetHandler = handler
-}
-
 export function useLiveState(): LiveState {
   return useSyncExternalStore(
     (cb) => {
@@ -103,8 +113,8 @@ export function useLiveState(): LiveState {
 }
 
 /**
- * Calls `onEvent` for every live event whose type is in `types` (all when omitted). Bursts are
- * coalesced: a screen that reloads on events reloads at most once per `delayMs`.
+ * Calls `onEvent` for every live event whose type is in `types` (all when null), and for RESET.
+ * Bursts are coalesced: a screen that reloads on events reloads at most once per `delayMs`.
  */
 export function useLiveEvents(types: readonly string[] | null, onEvent: (events: AuditEventRead[]) => void, delayMs = 150): void {
   const handler = useRef(onEvent)
@@ -115,7 +125,7 @@ export function useLiveEvents(types: readonly string[] | null, onEvent: (events:
     let pending: AuditEventRead[] = []
     let timer: ReturnType<typeof setTimeout> | null = null
     const unsubscribe = subscribe((event) => {
-      if (wanted !== null && !wanted.has(event.type)) return
+      if (wanted !== null && !wanted.has(event.type) && event.type !== RESET) return
       pending.push(event)
       timer ??= setTimeout(() => {
         timer = null
@@ -132,8 +142,8 @@ export function useLiveEvents(types: readonly string[] | null, onEvent: (events:
 }
 
 /** A counter that goes up on each matching live event: put it in a loader's deps to reload. */
-export function useLiveVersion(types: readonly string[] | null): number {
+export function useLiveVersion(types: readonly string[] | null, delayMs?: number): number {
   const [version, setVersion] = useState(0)
-  useLiveEvents(types, () => setVersion((v) => v + 1))
+  useLiveEvents(types, () => setVersion((v) => v + 1), delayMs)
   return version
 }

@@ -6,8 +6,13 @@ import { useEffect, useState } from 'react'
 export function DesktopPrefs() {
   const desktop = window.desktop
   const [quitOnClose, setQuitOnClose] = useState<boolean | null>(null)
+  // Read again whenever the window comes back to the front: the tray menu can change it too.
   useEffect(() => {
-    desktop?.getQuitOnClose().then(setQuitOnClose, () => setQuitOnClose(null))
+    if (!desktop) return
+    const read = () => void desktop.getQuitOnClose().then(setQuitOnClose, () => setQuitOnClose(null))
+    read()
+    window.addEventListener('focus', read)
+    return () => window.removeEventListener('focus', read)
   }, [desktop])
   if (!desktop) return null
   return (

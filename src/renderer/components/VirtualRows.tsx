@@ -1,7 +1,7 @@
 // A virtualised list of fixed-height rows: only the rows in view (plus a margin) are in the DOM,
 // so ten thousand sessions scroll and filter as smoothly as ten.
 
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 
 const OVERSCAN = 8
@@ -19,6 +19,11 @@ export function VirtualRows<T>(props: { items: readonly T[]; rowHeight: number; 
     observer.observe(el)
     return () => observer.disconnect()
   }, [])
+
+  // A shorter list (a filter typed while scrolled down) moves the browser's scroll position back.
+  useLayoutEffect(() => {
+    if (box.current !== null) setScrollTop(box.current.scrollTop)
+  }, [items.length])
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN)
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + OVERSCAN)

@@ -6,7 +6,7 @@ import type { AuditEventRead } from '../../shared/api-types.ts'
 import { AUDIT_TYPES } from '../../shared/audit-types.ts'
 import { api } from '../api.ts'
 import { LoadState, PageHeader, Time } from '../components/ui.tsx'
-import { useLiveEvents } from '../live.ts'
+import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad } from '../use-load.ts'
 
@@ -45,9 +45,11 @@ export function Audit() {
   // server's to apply, so then the page reloads instead.
   useLiveEvents(null, (batch) => {
     if (page !== 0) return
-    if (q !== '') return events.reload()
-    const matching = batch.filter((e) => type === '' || e.type === type)
-    if (matching.length > 0) setFresh((prev) => [...matching.reverse(), ...prev])
+    if (q !== '' || batch.some((e) => e.type === RESET)) return events.reload()
+    const shownIds = new Set([...fresh, ...(events.data?.events ?? [])].map((e) => e.id))
+    const matching = batch.filter((e) => (type === '' || e.type === type) && !shownIds.has(e.id))
+    // Past a page of new events, the oldest of them scroll off as they would on reload.
+    if (matching.length > 0) setFresh((prev) => [...matching.reverse(), ...prev].slice(0, PAGE))
   })
 
   const shown = [...fresh, ...(events.data?.events ?? [])]

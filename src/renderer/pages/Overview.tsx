@@ -7,6 +7,9 @@ import { LoadState, PageHeader } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
 import { useLoad } from '../use-load.ts'
 
+/** The checklist reads the configuration and the key ring only. */
+const CHECKLIST_EVENTS = ['key_rotated', 'key_imported', 'algorithm_switched', 'key_retired', 'settings_changed'] as const
+
 function age(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`
   if (seconds < 86_400 * 2) return `${Math.round(seconds / 3600)} h`
@@ -14,9 +17,11 @@ function age(seconds: number): string {
 }
 
 export function Overview() {
-  const version = useLiveVersion(null)
+  // Counts change with almost every event: reload at most once a second, however busy the server.
+  const version = useLiveVersion(null, 1_000)
+  const checklistVersion = useLiveVersion(CHECKLIST_EVENTS)
   const overview = useLoad((signal) => api.overview(signal), [version])
-  const checklist = useLoad((signal) => api.checklist(signal), [version])
+  const checklist = useLoad((signal) => api.checklist(signal), [checklistVersion])
   const o = overview.data
   const active = o?.keys.find((k) => k.state === 'active')
   return (

@@ -4,7 +4,7 @@
 import type { AuditEventRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { LoadState, PageHeader, Time, errorText, useNotice } from '../components/ui.tsx'
-import { useLiveEvents } from '../live.ts'
+import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad } from '../use-load.ts'
 
@@ -14,7 +14,7 @@ export function SessionDetail(props: { id: string }) {
   const detail = useLoad((signal) => api.session(props.id, signal), [props.id])
   const { notice, ok, fail } = useNotice()
   useLiveEvents(SESSION_EVENTS, (events: AuditEventRead[]) => {
-    if (events.some((e) => e.session_id === props.id)) detail.reload()
+    if (events.some((e) => e.session_id === props.id || e.type === RESET)) detail.reload()
   })
   const d = detail.data
   return (

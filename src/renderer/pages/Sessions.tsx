@@ -2,12 +2,12 @@
 // refreshed ones update as the server reports them, without a reload. Revoke one, all of a user's,
 // or all (typed confirmation). A row opens the session's refresh-token chain.
 
-import { memo, useCallback, useMemo, useState } from 'react'
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { AuditEventRead, SessionRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { VirtualRows } from '../components/VirtualRows.tsx'
 import { Confirm, LoadState, PageHeader, Time, errorText, useNotice } from '../components/ui.tsx'
-import { useLiveEvents } from '../live.ts'
+import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad } from '../use-load.ts'
 
@@ -17,13 +17,17 @@ const MAX_PATCHES = 40
 const SESSION_EVENTS = ['session_created', 'session_refreshed', 'session_revoked', 'refresh_reuse_detected', 'user_deleted'] as const
 type StateFilter = 'active' | 'revoked' | 'expired' | 'all'
 
+/**
+ * Every session, a page at a time. Sessions created or ended meanwhile shift the offsets: a row may
+ * come twice (kept once) or be missed (the live events that moved it patch it in).
+ */
 async function loadAll(state: StateFilter, signal: AbortSignal, onProgress: (n: number, total: number) => void): Promise<SessionRead[]> {
-  const out: SessionRead[] = []
+  const byId = new Map<string, SessionRead>()
   for (let skip = 0; ; skip += BATCH) {
     const page = await api.sessions({ state: state === 'all' ? undefined : state, skip, limit: BATCH }, signal)
-    out.push(...page.sessions)
-    onProgress(out.length, page.total_count)
-    if (page.sessions.length < BATCH || out.length >= page.total_count) return out
+    for (const s of page.sessions) byId.set(s.id, s)
+    onProgress(byId.size, page.total_count)
+    if (page.sessions.length < BATCH || skip + BATCH >= page.total_count) return [...byId.values()]
   }
 }
 
@@ -43,18 +47,32 @@ export function Sessions() {
 
   const list = useLoad(
     async (signal) => {
+      // Patches from now on are newer than what this load returns; older ones are not.
+      setPatched(new Map())
       const rows = await loadAll(state, signal, (n, total) => setProgress(total > BATCH ? `Loaded ${n} of ${total}` : null))
       setProgress(null)
-      setPatched(new Map())
       return rows
     },
     [state],
   )
 
+  // A reload asked for while one runs waits for it, rather than aborting it: under a steady
+  // flood of events, a 10,000-session list would otherwise never finish loading.
+  const reloadWanted = useRef(false)
+  const reload = () => {
+    if (list.loading) reloadWanted.current = true
+    else list.reload()
+  }
+  useEffect(() => {
+    if (list.loading || !reloadWanted.current) return
+    reloadWanted.current = false
+    list.reload()
+  }, [list.loading, list.reload])
+
   // Live: fetch just the sessions an event names and patch them in; a big burst reloads instead.
   useLiveEvents(SESSION_EVENTS, (events: AuditEventRead[]) => {
     const ids = [...new Set(events.map((e) => e.session_id).filter((id): id is string => id !== null))]
-    if (ids.length > MAX_PATCHES || events.some((e) => e.type === 'user_deleted')) return list.reload()
+    if (ids.length > MAX_PATCHES || events.some((e) => e.type === 'user_deleted' || e.type === RESET)) return reload()
     void Promise.all(ids.map((id) => api.session(id).then((d) => [id, d.session] as const, () => [id, null] as const))).then((pairs) => {
       setPatched((prev) => {
         const next = new Map(prev)

@@ -75,12 +75,15 @@ export function Setup(props: { onDone: () => void }) {
     setError(null)
     try {
       await api.setup(code.trim(), username, password)
-      await api.login(username, password)
-      props.onDone()
     } catch (err) {
       setError(errorText(err))
       setBusy(false)
+      return
     }
+    // The user exists now: whether or not signing in works, the next screen is the console or
+    // sign-in, never this form again (a second setup would be refused).
+    await api.login(username, password).catch(() => {})
+    props.onDone()
   }
   return (
     <main className="auth-card">

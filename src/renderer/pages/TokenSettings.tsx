@@ -1,7 +1,7 @@
 // Token settings: lifetimes, the refresh grace window and audit retention, each with its
 // recommended range. What the environment sets is shown locked, with the variable's name.
 
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { Setting } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { LoadState, PageHeader, errorText, useNotice } from '../components/ui.tsx'
@@ -21,9 +21,15 @@ export function TokenSettings() {
   const version = useLiveVersion(['settings_changed'])
   const settings = useLoad((signal) => api.settings(signal), [version])
   const [draft, setDraft] = useState<Record<string, string>>({})
+  const shown = useRef<Record<string, string>>({})
   const { notice, ok, fail } = useNotice()
+  // New values from the server (another admin's change, say) replace a field only where the admin
+  // has not typed anything of their own.
   useEffect(() => {
-    if (settings.data !== null) setDraft(Object.fromEntries(Object.entries(settings.data).map(([k, s]) => [k, String(s.value)])))
+    if (settings.data === null) return
+    const fresh = Object.fromEntries(Object.entries(settings.data).map(([k, s]) => [k, String(s.value)]))
+    setDraft((d) => Object.fromEntries(Object.entries(fresh).map(([k, v]) => [k, d[k] === undefined || d[k] === shown.current[k] ? v : d[k]])) as Record<string, string>)
+    shown.current = fresh
   }, [settings.data])
 
   const entries = Object.entries(settings.data ?? {})
@@ -31,8 +37,9 @@ export function TokenSettings() {
   const save = async () => {
     const patch: Record<string, number> = {}
     for (const [k] of changed) {
-      const n = Number(draft[k])
-      if (!Number.isInteger(n)) return fail(`${label(k)} must be a whole number`)
+      const text = (draft[k] ?? '').trim()
+      const n = Number(text)
+      if (text === '' || !Number.isInteger(n)) return fail(`${label(k)} must be a whole number`)
       patch[k] = n
     }
     try {
