@@ -96,6 +96,10 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', onData)
     req.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')))
     req.once('error', reject)
+    // A client that leaves mid-body: settle rather than hold the closures until the socket dies.
+    req.once('close', () => {
+      if (!req.complete) reject(new BodyError(400, 'The request body was not sent in full', 'BAD_REQUEST'))
+    })
   })
 }
 

@@ -9,6 +9,7 @@ import type { KeyRing } from '../keys/key-ring.ts'
 import type { Sessions } from '../sessions/sessions.ts'
 import type { Session } from '../store/types.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
+import { parseObject } from '../tokens/access-tokens.ts'
 
 export interface TokenInspection {
   readonly kind: 'access' | 'refresh' | 'unknown'
@@ -19,15 +20,8 @@ export interface TokenInspection {
   readonly session: Session | null
 }
 
-/** A JWT segment's JSON object, unverified; null when it is not one. */
-function unverifiedPart(token: string, index: number): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8'))
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
-  } catch {
-    return null
-  }
-}
+/** A JWT segment's JSON object, unverified, parsed as the verifier parses it; null when not one. */
+const unverifiedPart = (token: string, index: number): Record<string, unknown> | null => parseObject(token.split('.')[index] ?? '')
 
 export function createTokenInspector(deps: { accessTokens: AccessTokens; keys: KeyRing; sessions: Sessions; introspection: IntrospectionService }) {
   const { accessTokens, keys, sessions, introspection } = deps

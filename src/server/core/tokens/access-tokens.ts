@@ -35,7 +35,15 @@ const b64 = (json: string): string => Buffer.from(json, 'utf8').toString('base64
 
 const invalid = (): AuthError => new AuthError('INVALID_TOKEN', 'Could not validate credentials')
 
+/** RSA tokens remembered as verified; past this many the memory starts over. */
+const RSA_VERIFIED_LIMIT = 4096
+
 export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) {
+  // An RSA public-key operation costs more than the whole rest of a request, and an app presents
+  // the same token many times: remember which exact tokens verified under which loaded key. A hit
+  // counts only while keys.verifierFor(kid) still returns that same key object, so a retired or
+  // replaced key ends it at once; the header and every claim are still checked on every request.
+  const rsaVerified = new Map<string, LoadedKey>()
   return {
     /** The key that signs now; callers that record its kid pass it back to sign(). */
     signer: (): LoadedKey => keys.signer(),
@@ -81,8 +89,15 @@ export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) 
       if (key.alg === 'HS256') {
         const expected = createHmac('sha256', key.verifyKey).update(input).digest()
         ok = expected.length === signature.length && timingSafeEqual(expected, signature)
+      } else if (rsaVerified.get(token) === key) {
+        // These very bytes verified under this very key before, and the ring still holds it.
+        ok = true
       } else {
         ok = verifySignature(key.alg === 'RS256' ? 'sha256' : 'sha512', Buffer.from(input), key.verifyKey, signature)
+        if (ok) {
+          if (rsaVerified.size >= RSA_VERIFIED_LIMIT) rsaVerified.clear()
+          rsaVerified.set(token, key)
+        }
       }
       if (!ok) throw invalid()
 
@@ -101,6 +116,7 @@ export function createAccessTokens(keys: KeyRing, clock: Clock, issuer: string) 
 
 export type AccessTokens = ReturnType<typeof createAccessTokens>
 
-function parseObject(segment: string): Record<string, unknown> | null {
+/** A JWT segment's JSON object (a member named twice refuses the whole token); else null. */
+export function parseObject(segment: string): Record<string, unknown> | null {
   return parseStrictObject(Buffer.from(segment, 'base64url').toString('utf8'))
 }
