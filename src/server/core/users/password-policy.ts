@@ -1,19 +1,16 @@
 // What a password must be. bcrypt reads only the first 72 bytes of a password,
 // so a longer one is refused rather than silently truncated.
 
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '../../../shared/password-rules.ts'
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordRules } from '../../../shared/password-rules.ts'
 import { AuthError } from '../errors.ts'
 
 export { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS }
 
+/** The password, if it meets every rule the console shows; else WEAK_PASSWORD naming the first it misses. */
 export function checkPassword(password: unknown): string {
   if (typeof password !== 'string') throw new AuthError('INVALID_INPUT', 'password must be a string')
-  if ([...password].length < PASSWORD_MIN_CHARS) {
-    throw new AuthError('WEAK_PASSWORD', `Password must be at least ${PASSWORD_MIN_CHARS} characters long`)
-  }
-  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-    throw new AuthError('WEAK_PASSWORD', `Password must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8 (bcrypt ignores anything longer)`)
-  }
+  const unmet = passwordRules(password).find((rule) => !rule.met)
+  if (unmet !== undefined) throw new AuthError('WEAK_PASSWORD', unmet.problem)
   return password
 }
 
