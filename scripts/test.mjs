@@ -1,4 +1,4 @@
-// `npm test`: type-check, build the Electron bundles, run every test file under test/ with node's
+// `npm test`: type-check, build (as `npm run build`), run every test file under test/ with node's
 // test runner, then the console's browser tests (test/console/*.spec.ts) with Playwright.
 // `npm test -- FILE...` runs just those files (no type-check or build); .spec.ts files go to
 // Playwright. Debian packages the tests drive (nginx for test/forward-auth/nginx.test.ts, chromium
@@ -69,7 +69,9 @@ function aptInstall(pkg) {
 const only = process.argv.slice(2)
 if (only.length === 0) {
   run('npx', ['tsc', '--noEmit'])
+  // npm run build: the Electron bundles and the console, and the server as plain JavaScript.
   run('npx', ['electron-vite', 'build'])
+  run('npx', ['vite', 'build', '--config', 'vite.server.config.ts', '--logLevel', 'warn'])
 }
 for (const p of PACKAGES) if (includes(only, p.neededBy)) ensurePackage(p)
 

@@ -22,5 +22,6 @@ if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! co
 fi
 
 npm ci --no-audit --no-fund
-# out/renderer: the console; out/main and out/preload come along (the desktop bundles, unused here).
-npx electron-vite build
+# out/renderer: the console (out/main and out/preload come along, unused here); out/server: the
+# server as plain JavaScript, which start.sh runs (no tsx at run time, start-up in ~300 ms).
+npm run build

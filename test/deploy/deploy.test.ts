@@ -107,7 +107,7 @@ test('.dockerignore keeps local builds and secrets out of the image and everythi
   for (const path of ['node_modules', 'out/renderer/index.html', '.env', 'deploy/.env', '.git']) {
     assert.ok(dockerIgnores(patterns, path), `.dockerignore excludes ${path}`)
   }
-  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'electron.vite.config.ts', 'src/server/cli.ts', 'src/renderer/index.html', 'deploy/image/install.sh', 'deploy/image/start.sh', 'deploy/image/healthcheck.mjs', 'resources/icon.png']) {
+  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'electron.vite.config.ts', 'vite.server.config.ts', 'src/server/cli.ts', 'src/renderer/index.html', 'deploy/image/install.sh', 'deploy/image/start.sh', 'deploy/image/healthcheck.mjs', 'resources/icon.png']) {
     assert.ok(!dockerIgnores(patterns, path), `.dockerignore keeps ${path}`)
   }
 })
@@ -214,7 +214,7 @@ test('k8s: one non-root replica with the PVC at the config dir, probes on the he
       assert.match(String(stringData['public-key']), /^-----BEGIN PUBLIC KEY-----\n/)
     }
 
-    // The PVC is mounted at the config dir; /tmp is writable (tsx's cache) despite the read-only root.
+    // The PVC is mounted at the config dir; /tmp is writable scratch space despite the read-only root.
     const volumes = listAt(pod, 'volumes').map((v) => objAt(v))
     const mounts = listAt(container, 'volumeMounts').map((m) => objAt(m))
     const dataVolume = volumes.find((v) => at(v, 'persistentVolumeClaim', 'claimName') === at(pvc, 'metadata', 'name'))

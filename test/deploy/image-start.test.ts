@@ -11,7 +11,7 @@ import { tempDir } from '../helpers.ts'
 import { startChild, withTimeout } from './child.ts'
 import { ROOT, dockerfile, execForm, finalEnv, last } from './deploy-files.ts'
 
-// Generous: tsx compiles the server on a cold cache, on a machine shared with other tests.
+// Generous: a machine shared with other tests.
 const READY_TIMEOUT_MS = 60_000
 const EXIT_TIMEOUT_MS = 15_000
 
