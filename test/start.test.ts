@@ -1,11 +1,9 @@
 // `npm start` without Electron's runtime: the launcher falls back to the headless server and stops cleanly.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { test } from 'node:test'
+import { startChild, withTimeout } from './child.ts'
 import { tempDir } from './helpers.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -31,89 +29,20 @@ test('npm start without Electron runs the headless server and exits 0 on SIGTERM
   delete env.LANGFLOW_SUPERUSER
   delete env.LANGFLOW_SUPERUSER_PASSWORD
   // A fresh working dir too, so that no ./.env of the checkout leaks settings in.
-  const child = spawn(process.execPath, [START, '--port', '0', '--config-dir', join(dir, 'config')], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const stdout = capture(child.stdout)
-  const stderr = capture(child.stderr)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }))
-  })
+  const child = startChild(t, [process.execPath, START, '--port', '0', '--config-dir', join(dir, 'config')], { cwd: dir, env })
+  const [, url, port] = await child.waitFor(/^listening on (http:\/\/127\.0\.0\.1:(\d+))$/m, READY_TIMEOUT_MS)
+  assert.ok(url !== undefined && Number(port) > 0, `a bound port in ${url}`)
 
-  try {
-    const ready = stdout.waitFor(/^listening on (http:\/\/127\.0\.0\.1:(\d+))$/m)
-    const early = exited.then(({ code, signal }) => {
-      throw new Error(`start.mjs exited (${code ?? signal}) before listening\nstdout: ${stdout.text()}\nstderr: ${stderr.text()}`)
-    })
-    const [, url, port] = await withTimeout(Promise.race([ready, early]), READY_TIMEOUT_MS, 'the listening line')
-    assert.ok(url !== undefined && Number(port) > 0, `a bound port in ${url}`)
+  const noticeLines = child.stderr().split('\n').filter((line) => line === NOTICE)
+  assert.equal(noticeLines.length, 1, `the Electron notice once on stderr, got:\n${child.stderr()}`)
 
-    const noticeLines = stderr.text().split('\n').filter((line) => line === NOTICE)
-    assert.equal(noticeLines.length, 1, `the Electron notice once on stderr, got:\n${stderr.text()}`)
+  const health = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(5_000) })
+  assert.equal(health.status, 200)
+  assert.deepEqual(await health.json(), { status: 'ok' })
 
-    const health = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(5_000) })
-    assert.equal(health.status, 200)
-    assert.deepEqual(await health.json(), { status: 'ok' })
-
-    child.kill('SIGTERM')
-    const { code, signal } = await withTimeout(exited, EXIT_TIMEOUT_MS, 'exit after SIGTERM')
-    assert.equal(signal, null, `exited by signal ${signal}\nstderr: ${stderr.text()}`)
-    assert.equal(code, 0, `exit code\nstderr: ${stderr.text()}`)
-  } finally {
-    await stop(child, exited)
-  }
+  // start.mjs relays SIGTERM to the server, which closes and exits 0; so does start.mjs.
+  child.process.kill('SIGTERM')
+  const { code, signal } = await withTimeout(child.exited, EXIT_TIMEOUT_MS, 'exit after SIGTERM')
+  assert.equal(signal, null, `exited by signal ${signal}\nstderr: ${child.stderr()}`)
+  assert.equal(code, 0, `exit code\nstderr: ${child.stderr()}`)
 })
-
-/** Collects a stream's text and lets a test wait for a pattern in it. */
-function capture(stream: Readable) {
-  let text = ''
-  const waiters = new Set<() => void>()
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    text += chunk
-    for (const check of waiters) check()
-  })
-  return {
-    text: () => text,
-    waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-      return new Promise((resolve) => {
-        const check = () => {
-          const match = pattern.exec(text)
-          if (match === null) return
-          waiters.delete(check)
-          resolve(match)
-        }
-        waiters.add(check)
-        check()
-      })
-    },
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Leaves nothing running: SIGTERM (which start.mjs relays to the server), then SIGKILL. */
-async function stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  const running = () => child.exitCode === null && child.signalCode === null
-  if (running()) {
-    child.kill('SIGTERM')
-    await withTimeout(exited, EXIT_TIMEOUT_MS, 'exit').catch(() => undefined)
-  }
-  if (running()) child.kill('SIGKILL')
-  // The server runs in its own process group; should it outlive start.mjs, it must not keep
-  // this test process alive through the pipes it shares.
-  child.stdout?.destroy()
-  child.stderr?.destroy()
-}

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { tempDir } from '../helpers.ts'
-import { startChild, withTimeout } from './child.ts'
+import { startChild, withTimeout } from '../child.ts'
 import { ROOT, dockerfile, execForm, finalEnv, last } from './deploy-files.ts'
 
 // Generous: a machine shared with other tests.

@@ -2,30 +2,23 @@
 // on one config dir), the CLI's other subcommands, and the checks run on a config dir after a crash.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { chownSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { readMaterial } from '../../src/server/core/keys/key-files.ts'
 import { loadKey } from '../../src/server/core/keys/key-material.ts'
 import type { Algorithm } from '../../src/server/core/config.ts'
+import { exitCode, ready, runCli as runCliProcess } from '../cli-process.ts'
+import type { Proc } from '../cli-process.ts'
 import { ADMIN } from '../helpers.ts'
 
-const CLI = resolve(import.meta.dirname, '../../src/server/cli.ts')
-const TSX = import.meta.resolve('tsx')
-const START_TIMEOUT_MS = 30_000
+export { exitCode, ready }
+export type { Proc }
+
 export const DATABASE = 'authdock.db'
 
 /** Root reads files whatever their mode: permission faults are tried as an unprivileged user. */
 export const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null
-
-export interface Proc {
-  readonly child: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exited: Promise<number | null>
-}
 
 export interface SpawnOptions {
   readonly env?: Record<string, string | undefined>
@@ -47,52 +40,14 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
   }
 }
 
-/** Runs `cli.ts ARGS` (the server, or a subcommand); killed when the test ends if still running. */
+/** Runs `cli.ts ARGS` with the fault tests' environment (or `options.env`), maybe unprivileged. */
 export function runCli(t: { after: (fn: () => void) => void }, args: readonly string[], options: SpawnOptions = {}): Proc {
-  const imports = ['--import', TSX, ...(options.imports ?? []).flatMap((m) => ['--import', m])]
   const ids = options.unprivileged && UNPRIVILEGED !== null ? UNPRIVILEGED : {}
-  const child = spawn(process.execPath, [...imports, CLI, ...args], {
-    env: (options.env ?? baseEnv()) as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...ids,
-  })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (d: Buffer) => void (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => void (err += d.toString()))
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  return { child, stdout: () => out, stderr: () => err, exited }
+  return runCliProcess(t, args, { env: options.env ?? baseEnv(), imports: options.imports, ...ids })
 }
 
 export function serve(t: { after: (fn: () => void) => void }, configDir: string, options: SpawnOptions = {}): Proc {
   return runCli(t, ['--port', '0', '--config-dir', configDir], options)
-}
-
-/** The server's URL once it prints its ready line. */
-export async function ready(p: Proc): Promise<string> {
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    const m = /^listening on (http:\/\/\S+)$/m.exec(p.stdout())
-    if (m) return m[1] as string
-    if (p.child.exitCode !== null) break
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  throw new Error(`server did not become ready\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)
-}
-
-export async function exitCode(p: Proc): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`no exit\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)), START_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([p.exited, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** SIGKILL, and wait until the process is reaped (a zombie would still look alive to the lock). */

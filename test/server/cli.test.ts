@@ -2,53 +2,18 @@
 // working dir, start-up errors, and a clean close on SIGTERM that lets in-flight requests finish.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
+import { exitCode, ready, runCli } from '../cli-process.ts'
+import type { Proc } from '../cli-process.ts'
 import { ADMIN, call, tempDir } from '../helpers.ts'
 
-const CLI = resolve(import.meta.dirname, '../../src/server/cli.ts')
-const TSX = import.meta.resolve('tsx')
-const START_TIMEOUT_MS = 30_000
-
-interface Proc {
-  readonly child: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exited: Promise<number | null>
-}
-
+/** The CLI with a bare environment (PATH and HOME, a cheap bcrypt) plus `options.env`. */
 function run(t: TestContext, args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Proc {
-  const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, AUTHDOCK_BCRYPT_COST: '10', AUTHDOCK_HASH_WORKERS: '1', ...options.env }
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (d: Buffer) => void (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => void (err += d.toString()))
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  return { child, stdout: () => out, stderr: () => err, exited }
-}
-
-async function ready(p: Proc): Promise<string> {
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    const m = /^listening on (http:\/\/\S+)$/m.exec(p.stdout())
-    if (m) return m[1] as string
-    if (p.child.exitCode !== null) break
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`server did not become ready\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)
-}
-
-async function exitCode(p: Proc): Promise<number | null> {
-  const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit\n${p.stderr()}`)), START_TIMEOUT_MS).unref())
-  return Promise.race([p.exited, timeout])
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, AUTHDOCK_BCRYPT_COST: '10', AUTHDOCK_HASH_WORKERS: '1', ...options.env }
+  return runCli(t, args, { env, cwd: options.cwd })
 }
 
 test('serve prints the ready line, a setup code on first run, and closes cleanly on SIGTERM', async (t) => {
