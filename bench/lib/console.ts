@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from '@playwright/test'
+import type { Locator } from '@playwright/test'
 import { CHROMIUM } from '../../playwright.config.ts'
 import { ADMIN, ROOT, launchServer, seedSessions, setUp } from '../../test/console/harness.ts'
 
@@ -16,6 +17,30 @@ const SESSIONS = Number(process.argv[2] ?? 10_000)
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 const SCROLL_FRAMES = 240
 const FLING_PX = 150
+
+/**
+ * Scrolls `box` one step per animation frame, SCROLL_FRAMES times, from the top: `step` pixels a
+ * frame, or (null) a whole new screenful a frame down to the bottom. Returns the frame times, sorted.
+ */
+function scrollFrames(box: Locator, step: number | null): Promise<number[]> {
+  return box.evaluate(
+    async (el, { step, frames }) => {
+      el.scrollTop = 0
+      const deltas: number[] = []
+      const stride = step ?? (el.scrollHeight - el.clientHeight) / frames
+      let last = performance.now()
+      for (let i = 1; i <= frames; i++) {
+        el.scrollTop = i * stride
+        await new Promise((r) => requestAnimationFrame(() => r(null)))
+        const now = performance.now()
+        deltas.push(now - last)
+        last = now
+      }
+      return deltas.sort((x, y) => x - y)
+    },
+    { step, frames: SCROLL_FRAMES },
+  )
+}
 
 const assets = join(ROOT, 'out/renderer/assets')
 const jsGzipBytes = readdirSync(assets).filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f))).length, 0)
@@ -43,32 +68,14 @@ try {
   // Frame times while scrolling, one scroll step per animation frame: a fast fling (FLING_PX a
   // frame, faster than a trackpad flick) and scrollbar jumps (a whole new screenful every frame,
   // top to bottom). A frame over 50 ms is visible jank.
-  const scroll = (step: number | null) =>
-    rows.evaluate(
-      async (el, { step, frames }) => {
-        el.scrollTop = 0
-        const deltas: number[] = []
-        const stride = step ?? (el.scrollHeight - el.clientHeight) / frames
-        let last = performance.now()
-        for (let i = 1; i <= frames; i++) {
-          el.scrollTop = i * stride
-          await new Promise((r) => requestAnimationFrame(() => r(null)))
-          const now = performance.now()
-          deltas.push(now - last)
-          last = now
-        }
-        return deltas.sort((x, y) => x - y)
-      },
-      { step, frames: SCROLL_FRAMES },
-    )
   const stats = (d: number[]) => ({
     p50: +(d[Math.floor(d.length / 2)] ?? 0).toFixed(1),
     p95: +(d[Math.min(d.length - 1, Math.floor(0.95 * d.length))] ?? 0).toFixed(1),
     max: +(d.at(-1) ?? 0).toFixed(1),
     over50: d.filter((x) => x > 50).length,
   })
-  const fling = stats(await scroll(FLING_PX))
-  const jumps = stats(await scroll(null))
+  const fling = stats(await scrollFrames(rows, FLING_PX))
+  const jumps = stats(await scrollFrames(rows, null))
 
   // The reference: the same fast scroll over a static page that holds all SESSIONS rows already
   // (no script runs per frame): what this browser on this core does at best.
@@ -78,23 +85,7 @@ try {
       Array.from({ length: SESSIONS }, (_, i) => `<div style="position:absolute;top:${i * 44}px;height:44px;left:0;right:0;border-bottom:1px solid #ddd">user${i} Chrome 131 127.0.0.1 3 days ago 2 days ago in 7 days active <button>Revoke</button> <button>Revoke user's</button></div>`).join('') +
       '</div></div>',
   )
-  const staticFling = stats(
-    await staticPage.locator('#v').evaluate(
-      async (el, { step, frames }) => {
-        const deltas: number[] = []
-        let last = performance.now()
-        for (let i = 1; i <= frames; i++) {
-          el.scrollTop = i * step
-          await new Promise((r) => requestAnimationFrame(() => r(null)))
-          const now = performance.now()
-          deltas.push(now - last)
-          last = now
-        }
-        return deltas.sort((x, y) => x - y)
-      },
-      { step: FLING_PX, frames: SCROLL_FRAMES },
-    ),
-  )
+  const staticFling = stats(await scrollFrames(staticPage.locator('#v'), FLING_PX))
 
   // Filter: from the input event to the list showing the matching rows (user000123's sessions).
   const filterMs = await page.evaluate(async (expected) => {

@@ -1,4 +1,4 @@
-// Loading a screen's data: keeps what was shown while a reload runs (no flicker on live updates),
+// Loading a screen's data, and the settled text of a search box. Loading: keeps what was shown while a reload runs (no flicker on live updates),
 // drops answers that arrive after a newer request was made, and aborts on unmount.
 
 import { useCallback, useEffect, useRef, useState } from 'react'
@@ -41,4 +41,22 @@ export function useLoad<T>(fetcher: (signal: AbortSignal) => Promise<T>, deps: r
 
   const reload = useCallback(() => setNonce((n) => n + 1), [])
   return { data, error, loading, reload }
+}
+
+/**
+ * A search box's text, trimmed, once typing pauses for `delayMs`; `onSettle` runs with each new
+ * value (a screen goes back to its first page).
+ */
+export function useSettledText(text: string, onSettle: () => void, delayMs = 250): string {
+  const [settled, setSettled] = useState(text.trim())
+  const settle = useRef(onSettle)
+  settle.current = onSettle
+  useEffect(() => {
+    const t = setTimeout(() => {
+      setSettled(text.trim())
+      settle.current()
+    }, delayMs)
+    return () => clearTimeout(t)
+  }, [text, delayMs])
+  return settled
 }

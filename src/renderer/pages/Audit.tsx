@@ -1,14 +1,14 @@
 // Audit log: filterable by type and text, live-updating (new events appear at the top), exportable
 // as CSV or JSON lines with the same filter.
 
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import type { AuditEventRead } from '../../shared/api-types.ts'
 import { AUDIT_TYPES } from '../../shared/audit-types.ts'
 import { api } from '../api.ts'
 import { LoadState, PageHeader, Time } from '../components/ui.tsx'
 import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
-import { useLoad } from '../use-load.ts'
+import { useLoad, useSettledText } from '../use-load.ts'
 
 const PAGE = 100
 
@@ -22,16 +22,9 @@ function summary(e: AuditEventRead): string {
 export function Audit() {
   const [type, setType] = useState('')
   const [text, setText] = useState('')
-  const [q, setQ] = useState('')
   const [page, setPage] = useState(0)
   const [fresh, setFresh] = useState<AuditEventRead[]>([])
-  useEffect(() => {
-    const t = setTimeout(() => {
-      setQ(text.trim())
-      setPage(0)
-    }, 250)
-    return () => clearTimeout(t)
-  }, [text])
+  const q = useSettledText(text, () => setPage(0))
   const events = useLoad(
     async (signal) => {
       const r = await api.audit({ type: type || undefined, q: q || undefined, skip: page * PAGE, limit: PAGE }, signal)

@@ -2,13 +2,13 @@
 // deactivate, make or unmake superuser, reset a password, unlock, delete. Every action says what
 // it revoked.
 
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { PasswordRules, passwordOk } from '../components/PasswordRules.tsx'
 import { Confirm, LoadState, PageHeader, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
-import { useLoad } from '../use-load.ts'
+import { useLoad, useSettledText } from '../use-load.ts'
 
 const PAGE = 50
 const USER_EVENTS = ['user_created', 'user_updated', 'user_deleted', 'account_locked', 'account_unlocked', 'login_succeeded'] as const
@@ -19,20 +19,13 @@ type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: Ad
 
 export function Users(props: { me: UserRead }) {
   const [search, setSearch] = useState('')
-  const [query, setQuery] = useState('')
   const [page, setPage] = useState(0)
   const { notice, ok, fail } = useNotice()
   const [dialog, setDialog] = useState<Dialog>(null)
   const version = useLiveVersion(USER_EVENTS)
 
   // Searching waits for a pause in typing, and starts again from the first page.
-  useEffect(() => {
-    const t = setTimeout(() => {
-      setQuery(search.trim())
-      setPage(0)
-    }, 250)
-    return () => clearTimeout(t)
-  }, [search])
+  const query = useSettledText(search, () => setPage(0))
 
   const users = useLoad((signal) => api.users({ search: query, skip: page * PAGE, limit: PAGE }, signal), [query, page, version])
 
