@@ -216,3 +216,26 @@ test('live updates resume after the server restarts', async ({ server, admin, ad
   await expect(admin.locator('tr[data-type="login_succeeded"]', { hasText: 'erin' })).toBeVisible({ timeout: 15_000 })
   await expect(admin.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
 })
+
+test('the feed survives a restart after the access token expired: the console refreshes its session and resumes', async ({ server, admin, adminClient }) => {
+  // Two-second access tokens; the console signs in again to get one.
+  const patched = await adminClient.request('PATCH', '/api/v1/admin/settings', {
+    body: JSON.stringify({ access_token_expire_seconds: 2 }),
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminClient.accessToken}` },
+  })
+  expect(patched.status, await patched.text()).toBe(200)
+  await admin.getByRole('button', { name: 'Sign out' }).click()
+  await admin.getByLabel('Username').fill(ADMIN.username)
+  await admin.getByLabel('Password').fill(ADMIN.password)
+  await admin.getByRole('button', { name: 'Sign in' }).click()
+  await admin.getByRole('link', { name: 'Audit log' }).click()
+  await expect(admin.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
+
+  // Down for longer than the access token lives: the feed's reconnect is refused (401), and the
+  // console must refresh its session with the refresh cookie rather than fall back to sign-in.
+  await server.restart(() => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000))
+  await adminClient.createUser('frank', 'frank-password-1')
+  await expect(admin.locator('tr[data-type="user_created"]', { hasText: 'frank' })).toBeVisible({ timeout: 20_000 })
+  await expect(admin.getByRole('heading', { name: 'Audit log' })).toBeVisible()
+  await expect(admin.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
+})
