@@ -67,7 +67,7 @@ function open(): void {
   // Too much was missed to replay: every screen gets a RESET and reloads what it shows.
   es.addEventListener('reset', (e) => {
     track(e)
-    const reset: AuditEventRead = { id: 0, at: new Date().toISOString(), type: RESET, user_id: null, username: null, session_id: null, ip: null, user_agent: null, detail: null }
+    const reset: AuditEventRead = { id: 0, at: new Date().toISOString(), type: RESET, user_id: null, username: null, session_id: null, ip: null, user_agent: null, detail: {} }
     for (const l of listeners) l(reset)
   })
   for (const type of AUDIT_TYPES) {

@@ -1,16 +1,20 @@
-// Wire shapes of the admin API as the console reads them (see src/server/http/dto.ts, which
-// writes them). Types only: nothing here runs.
+// Wire shapes of the API: src/server/http/dto.ts writes them (its functions return these types,
+// so the compiler keeps both sides in step) and the console reads them. Types only.
 
 export type Iso = string
 
 export interface UserRead {
   id: string
   username: string
+  profile_image: string | null
+  store_api_key: string | null
   is_active: boolean
   is_superuser: boolean
+  /** Langflow's spelling. */
   create_at: Iso
-  updated_at: Iso | null
+  updated_at: Iso
   last_login_at: Iso | null
+  optins: Readonly<Record<string, unknown>>
 }
 
 export interface AdminUser extends UserRead {
@@ -72,8 +76,8 @@ export type Algorithm = 'HS256' | 'RS256' | 'RS512'
 export interface KeyRead {
   kid: string
   alg: Algorithm
-  state: 'active' | 'verify_only' | 'retired'
-  source: string
+  state: 'active' | 'verify-only' | 'retired'
+  source: 'generated' | 'file' | 'env' | 'imported'
   fingerprint: string
   created_at: Iso
   activated_at: Iso | null
@@ -139,7 +143,7 @@ export interface AuditEventRead {
   session_id: string | null
   ip: string | null
   user_agent: string | null
-  detail: Record<string, unknown> | null
+  detail: Readonly<Record<string, unknown>>
 }
 
 export interface AuditPage {

@@ -5,7 +5,7 @@ import { useState } from 'react'
 import type { AuditEventRead } from '../../shared/api-types.ts'
 import { AUDIT_TYPES } from '../../shared/audit-types.ts'
 import { api } from '../api.ts'
-import { LoadState, PageHeader, Time } from '../components/ui.tsx'
+import { LoadState, PageHeader, Pager, Time } from '../components/ui.tsx'
 import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
@@ -13,7 +13,6 @@ import { useLoad, useSettledText } from '../use-load.ts'
 const PAGE = 100
 
 function summary(e: AuditEventRead): string {
-  if (e.detail === null) return ''
   return Object.entries(e.detail)
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' · ')
@@ -96,19 +95,7 @@ export function Audit() {
           </tbody>
         </table>
       )}
-      {total > PAGE && (
-        <div className="pager">
-          <button disabled={page === 0} onClick={() => setPage(page - 1)}>
-            Newer
-          </button>
-          <span>
-            Page {page + 1} of {Math.ceil(total / PAGE)}
-          </span>
-          <button disabled={(page + 1) * PAGE >= total} onClick={() => setPage(page + 1)}>
-            Older
-          </button>
-        </div>
-      )}
+      <Pager page={page} pages={Math.ceil(total / PAGE)} onPage={setPage} previous="Newer" next="Older" />
     </>
   )
 }

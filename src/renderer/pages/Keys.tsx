@@ -86,7 +86,7 @@ export function Keys() {
                   </td>
                   <td>{k.alg}</td>
                   <td>
-                    <span className={`badge ${k.state === 'active' ? 'ok' : k.state === 'retired' ? 'off' : 'warn'}`}>{k.state.replace('_', '-')}</span>
+                    <span className={`badge ${k.state === 'active' ? 'ok' : k.state === 'retired' ? 'off' : 'warn'}`}>{k.state}</span>
                   </td>
                   <td>
                     <code className="fingerprint">{k.fingerprint}</code>
@@ -94,7 +94,7 @@ export function Keys() {
                   <td>
                     <Time iso={k.created_at} />
                   </td>
-                  <td>{k.state === 'verify_only' ? <Time iso={k.retire_after} /> : k.state === 'retired' ? <Time iso={k.retired_at} /> : '—'}</td>
+                  <td>{k.state === 'verify-only' ? <Time iso={k.retire_after} /> : k.state === 'retired' ? <Time iso={k.retired_at} /> : '—'}</td>
                   <td>{k.live_sessions}</td>
                 </tr>
               ))}

@@ -7,4 +7,8 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() }
 
 export const toSeconds = (ms: number): number => Math.floor(ms / 1000)
-export const toIso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+export function toIso(ms: number): string
+export function toIso(ms: number | null): string | null
+export function toIso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
+}

@@ -1,9 +1,11 @@
-// Wire shapes, Langflow's spelling included (`create_at`).
+// Wire shapes, Langflow's spelling included (`create_at`), typed by src/shared/api-types.ts, which
+// the console reads.
 
+import type { AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
 import { toIso } from '../core/clock.ts'
 import type { ApiKey, AuditEvent, KeyRecord, RefreshTokenRow, Session, User } from '../core/store/types.ts'
 
-export const userRead = (u: User) => ({
+export const userRead = (u: User): UserRead => ({
   id: u.id,
   username: u.username,
   profile_image: u.profileImage,
@@ -36,7 +38,7 @@ export const tokenResponse = (t: { accessToken: string; refreshToken: string | n
   token_type: 'bearer',
 })
 
-export const sessionRead = (s: Session & { username?: string }, now: number) => ({
+export const sessionRead = (s: Session & { username?: string }, now: number): SessionRead => ({
   id: s.id,
   user_id: s.userId,
   username: s.username ?? null,
@@ -53,7 +55,7 @@ export const sessionRead = (s: Session & { username?: string }, now: number) => 
 })
 
 /** One link of a refresh-token family; the token itself is never stored, so never shown. */
-export const refreshLinkRead = (r: RefreshTokenRow) => ({
+export const refreshLinkRead = (r: RefreshTokenRow): RefreshLink => ({
   generation: r.generation,
   issued_at: toIso(r.issuedAt),
   expires_at: toIso(r.expiresAt),
@@ -63,7 +65,7 @@ export const refreshLinkRead = (r: RefreshTokenRow) => ({
   reuse_detected_at: toIso(r.reuseDetectedAt),
 })
 
-export const keyRead = (k: KeyRecord, liveSessions: number) => ({
+export const keyRead = (k: KeyRecord, liveSessions: number): KeyRead => ({
   kid: k.kid,
   alg: k.alg,
   state: k.state,
@@ -77,7 +79,7 @@ export const keyRead = (k: KeyRecord, liveSessions: number) => ({
   live_sessions: liveSessions,
 })
 
-export const auditRead = (e: AuditEvent) => ({
+export const auditRead = (e: AuditEvent): AuditEventRead => ({
   id: e.id,
   at: toIso(e.at),
   type: e.type,
