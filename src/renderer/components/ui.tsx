@@ -68,6 +68,25 @@ export function Notice(props: { kind: 'ok' | 'error'; children: ReactNode; onClo
   )
 }
 
+/** Previous / next page buttons around "Page N of M", shown only when there is more than one page. */
+export function Pager(props: { page: number; pages: number; onPage: (page: number) => void; previous: string; next: string; note?: string }) {
+  if (props.pages <= 1) return null
+  return (
+    <div className="pager">
+      <button disabled={props.page === 0} onClick={() => props.onPage(props.page - 1)}>
+        {props.previous}
+      </button>
+      <span>
+        Page {props.page + 1} of {props.pages}
+        {props.note}
+      </span>
+      <button disabled={props.page + 1 >= props.pages} onClick={() => props.onPage(props.page + 1)}>
+        {props.next}
+      </button>
+    </div>
+  )
+}
+
 /** A screen's one-line outcome message: `notice` is what to render, ok()/fail() set it. */
 export function useNotice() {
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)

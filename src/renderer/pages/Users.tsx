@@ -6,7 +6,7 @@ import { useState } from 'react'
 import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { PasswordRules, passwordOk } from '../components/PasswordRules.tsx'
-import { Confirm, LoadState, PageHeader, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
+import { Confirm, LoadState, PageHeader, Pager, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
 
@@ -113,19 +113,7 @@ export function Users(props: { me: UserRead }) {
           </tbody>
         </table>
       )}
-      {pages > 1 && (
-        <div className="pager">
-          <button disabled={page === 0} onClick={() => setPage(page - 1)}>
-            Previous
-          </button>
-          <span>
-            Page {page + 1} of {pages} ({total} users)
-          </span>
-          <button disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-            Next
-          </button>
-        </div>
-      )}
+      <Pager page={page} pages={pages} onPage={setPage} previous="Previous" next="Next" note={` (${total} users)`} />
       {dialog?.kind === 'delete' && (
         <Confirm
           title={`Delete ${dialog.user.username}?`}
