@@ -6,6 +6,8 @@
 import { defineConfig } from '@playwright/test'
 
 export const CHROMIUM = process.env.AUTHDOCK_CHROMIUM ?? '/usr/bin/chromium'
+/** No sandbox (root in CI), no GPU, and nothing that reaches out to the network. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 export default defineConfig({
   testDir: 'test/console',
@@ -21,7 +23,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: CHROMIUM_ARGS,
     },
   },
 })

@@ -7,11 +7,10 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { CHROMIUM } from '../playwright.config.ts'
+import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config.ts'
 import { ADMIN, Client, ROOT, launchServer, setUp } from '../test/console/harness.ts'
 
 const OUT = join(ROOT, 'docs/screenshots')
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 async function story(url: string): Promise<{ reusedSession: string; sampleToken: string }> {
   const admin = new Client(url, 'admin-script/1.0')
@@ -48,7 +47,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 const server = await launchServer()
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 try {
   mkdirSync(OUT, { recursive: true })
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' })

@@ -10,11 +10,10 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from '@playwright/test'
 import type { Locator } from '@playwright/test'
-import { CHROMIUM } from '../../playwright.config.ts'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.ts'
 import { ADMIN, ROOT, launchServer, seedSessions, setUp } from '../../test/console/harness.ts'
 
 const SESSIONS = Number(process.argv[2] ?? 10_000)
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 const SCROLL_FRAMES = 240
 const FLING_PX = 150
 
@@ -46,7 +45,7 @@ const assets = join(ROOT, 'out/renderer/assets')
 const jsGzipBytes = readdirSync(assets).filter((f) => f.endsWith('.js')).reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f))).length, 0)
 
 const server = await launchServer()
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 try {
   await setUp(server)
   await server.restart(() => seedSessions(server, 1_000, SESSIONS))

@@ -165,15 +165,7 @@ export function foreignCpu() {
 
 /** Starts watching a process's CPU; the returned function gives its use since, in % of one core. */
 export function cpuOf(pid) {
-  const ticks = () => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return Number(f[11]) + Number(f[12])
-    } catch {
-      return NaN
-    }
-  }
+  const ticks = () => statOf(pid)?.ticks ?? NaN
   const t0 = performance.now()
   const start = ticks()
   return () => ((ticks() - start) / 100 / ((performance.now() - t0) / 1000)) * 100

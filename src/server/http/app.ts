@@ -19,8 +19,6 @@ import { userRoutes } from './routes/users.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
 import { setConsoleHeaders, setSecurityHeaders } from './security-headers.ts'
 
-export const BODY_LIMIT = BODY_LIMIT_BYTES
-
 export interface AppOptions {
   readonly log: Logger
   readonly consoleDir?: string
@@ -41,8 +39,8 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
     res.set(API_HEADERS)
     next()
   })
-  api.use(express.json({ limit: BODY_LIMIT }))
-  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: FORM_PARAMETER_LIMIT }))
+  api.use(express.json({ limit: BODY_LIMIT_BYTES }))
+  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: FORM_PARAMETER_LIMIT }))
   const cookies = createCookieJar(core.config)
   api.use(authRoutes(core, cookies))
   api.use(userRoutes(core))

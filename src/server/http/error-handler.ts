@@ -65,14 +65,15 @@ interface HttpishError {
   message: string
 }
 
-const parserMessages: Record<string, string> = {
+/** body-parser's error types, worded for the API; the fast path's own body reader uses them too. */
+export const parserMessages = {
   'entity.parse.failed': 'The request body is not valid JSON',
   'entity.too.large': 'The request body is too large',
   'encoding.unsupported': 'The request body encoding is not supported',
   'charset.unsupported': 'The request body charset is not supported',
   'request.aborted': 'The request was aborted',
   'parameters.too.many': 'The request body has too many fields',
-}
+} as const satisfies Record<string, string>
 
 export function createErrorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -95,7 +96,7 @@ export function createErrorHandler(log: Logger): ErrorRequestHandler {
       return
     }
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      const message = (typeof e.type === 'string' && parserMessages[e.type]) || (e.expose === true ? e.message : 'Bad request')
+      const message = (typeof e.type === 'string' && (parserMessages as Record<string, string | undefined>)[e.type]) || (e.expose === true ? e.message : 'Bad request')
       sendError(res, e.status, message, 'BAD_REQUEST')
       return
     }

@@ -13,18 +13,20 @@ import { AuthError } from '../core/errors.ts'
 import type { CookieJar } from './cookies.ts'
 import { resolvePrincipal } from './credentials.ts'
 import { userRead } from './dto.ts'
-import { authErrorReply } from './error-handler.ts'
+import { authErrorReply, parserMessages } from './error-handler.ts'
 import { refreshSession } from './refresh.ts'
 
-/** Headers every API answer carries (app.ts sets the same on the Express routes). */
+/**
+ * What every API answer carries beyond the security headers set on every response
+ * (security-headers.ts); app.ts sets the same on the Express routes.
+ */
 export const API_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
   // Tokens and identities travel in these responses: never cache them (RFC 6749 §5.1).
   'Cache-Control': 'no-store',
 } as const
 
 /** nginx auth_request, Traefik forwardAuth, Caddy forward_auth: who the caller is, in headers. */
-export function forwardAuthReply(principal: Principal) {
+function forwardAuthReply(principal: Principal) {
   const { user } = principal
   return {
     headers: { 'X-Auth-User': encodeURIComponent(user.username), 'X-Auth-User-Id': user.id, 'X-Auth-Superuser': String(user.isSuperuser) },
@@ -57,7 +59,8 @@ class BodyError extends Error {
   }
 }
 
-type BodyKind = 'none' | 'ignored' | 'json' | 'form'
+/** 'skip': no body to read (none sent, or one Express has no parser for and discards). */
+type BodyKind = 'skip' | 'json' | 'form'
 
 /**
  * How express.json/express.urlencoded would treat this body, or null for what this file leaves to
@@ -67,28 +70,28 @@ type BodyKind = 'none' | 'ignored' | 'json' | 'form'
 function bodyKind(req: IncomingMessage): BodyKind | null {
   const { headers } = req
   // type-is's hasBody: a body is there when either framing header is.
-  if (headers['transfer-encoding'] === undefined && headers['content-length'] === undefined) return 'none'
+  if (headers['transfer-encoding'] === undefined && headers['content-length'] === undefined) return 'skip'
   if (headers['content-encoding'] !== undefined) return null
   const type = headers['content-type']
-  if (type === undefined) return 'ignored'
+  if (type === undefined) return 'skip'
   const semi = type.indexOf(';')
   const media = (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase()
   if (semi !== -1 && !/^\s*charset\s*=\s*"?utf-8"?\s*$/i.test(type.slice(semi + 1))) return null
-  return media === 'application/json' ? 'json' : media === 'application/x-www-form-urlencoded' ? 'form' : 'ignored'
+  return media === 'application/json' ? 'json' : media === 'application/x-www-form-urlencoded' ? 'form' : 'skip'
 }
 
 /** The body as text, at most BODY_LIMIT_BYTES (raw-body's checks: the announced length, then what arrives). */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const announced = Number(req.headers['content-length'])
-    if (announced > BODY_LIMIT_BYTES) return reject(new BodyError(413, 'The request body is too large', 'BAD_REQUEST'))
+    if (announced > BODY_LIMIT_BYTES) return reject(new BodyError(413, parserMessages['entity.too.large'], 'BAD_REQUEST'))
     const chunks: Buffer[] = []
     let size = 0
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > BODY_LIMIT_BYTES) {
         req.off('data', onData)
-        reject(new BodyError(413, 'The request body is too large', 'BAD_REQUEST'))
+        reject(new BodyError(413, parserMessages['entity.too.large'], 'BAD_REQUEST'))
         return
       }
       chunks.push(chunk)
@@ -114,7 +117,7 @@ function parseJson(text: string): unknown {
     if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array')
     return JSON.parse(body) as unknown
   } catch {
-    throw new BodyError(422, 'The request body is not valid JSON', 'INVALID_INPUT')
+    throw new BodyError(422, parserMessages['entity.parse.failed'], 'INVALID_INPUT')
   }
 }
 
@@ -136,7 +139,7 @@ function parseForm(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
   if (text.length === 0) return out
   const parts = text.split('&')
-  if (parts.length > FORM_PARAMETER_LIMIT) throw new BodyError(413, 'The request body has too many fields', 'BAD_REQUEST')
+  if (parts.length > FORM_PARAMETER_LIMIT) throw new BodyError(413, parserMessages['parameters.too.many'], 'BAD_REQUEST')
   for (const part of parts) {
     if (part === '') continue
     const bracket = part.indexOf(']=')
@@ -151,9 +154,8 @@ function parseForm(text: string): Record<string, string | string[]> {
 }
 
 async function parsedBody(req: IncomingMessage, kind: BodyKind): Promise<unknown> {
-  if (kind === 'none') return undefined
   // Express reads no body it has no parser for; node:http discards it after the answer.
-  if (kind === 'ignored') return undefined
+  if (kind === 'skip') return undefined
   const text = await readBody(req)
   return kind === 'json' ? parseJson(text) : parseForm(text)
 }

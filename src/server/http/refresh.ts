@@ -17,16 +17,24 @@ export interface RefreshAnswer {
 }
 
 /**
- * The refresh cookie (Langflow), else a `refresh_token` field of the parsed body (clients without
- * a cookie jar); rotates it and returns the new cookies and JSON. Throws AuthError.
+ * The refresh token a request presents: the refresh cookie (Langflow), else a `refresh_token`
+ * field of the parsed body (clients without a cookie jar); '' for none. Refresh and logout alike.
  */
-export async function refreshSession(core: AuthCore, cookies: CookieJar, req: IncomingMessage, body: unknown): Promise<RefreshAnswer> {
-  const fromBody = fieldOf(body, 'refresh_token')
+export function presentedRefreshToken(req: IncomingMessage, body: unknown): string {
   const cookie = readCookie(req, REFRESH_COOKIE)
   // The cookie rides along with requests other pages make (every localhost port is one site), and
   // a CORS-listed origin could read the new tokens: it is honoured only from our own pages.
   if (cookie) requireOwnOrigin(req)
-  const presented = cookie || (typeof fromBody === 'string' ? fromBody : '')
+  const fromBody = fieldOf(body, 'refresh_token')
+  return cookie || (typeof fromBody === 'string' ? fromBody : '')
+}
+
+/**
+ * The refresh cookie (Langflow), else a `refresh_token` field of the parsed body (clients without
+ * a cookie jar); rotates it and returns the new cookies and JSON. Throws AuthError.
+ */
+export async function refreshSession(core: AuthCore, cookies: CookieJar, req: IncomingMessage, body: unknown): Promise<RefreshAnswer> {
+  const presented = presentedRefreshToken(req, body)
   if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
   const tokens = await core.sessions.refresh(presented, contextOf(req))
   const ttl = { access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() }

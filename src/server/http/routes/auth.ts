@@ -5,11 +5,11 @@ import type { Request, Response } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
-import { REFRESH_COOKIE, readCookie } from '../cookies.ts'
+import { readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
-import { bearerToken, requireOwnOrigin, resolvePrincipal } from '../credentials.ts'
+import { bearerToken, resolvePrincipal } from '../credentials.ts'
 import { contextOf, field } from '../request.ts'
-import { refreshSession } from '../refresh.ts'
+import { presentedRefreshToken, refreshSession } from '../refresh.ts'
 
 export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   const router = Router()
@@ -47,10 +47,8 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
     } catch {
       // an expired or revoked access token: logging out still clears what the client holds
     }
-    const fromBody = field(req, 'refresh_token')
-    const cookie = readCookie(req, REFRESH_COOKIE)
-    if (cookie) requireOwnOrigin(req) // as for refresh: another page must not sign the admin out
-    const refresh = cookie || (typeof fromBody === 'string' ? fromBody : '')
+    // From our own pages only, as for refresh: another page must not sign the admin out.
+    const refresh = presentedRefreshToken(req, req.body)
     const session = refresh === '' ? null : core.sessions.sessionOfRefreshToken(refresh)
     if (session !== null) sessions.add(session.id)
     for (const id of sessions) core.sessions.revoke(id, 'logout', contextOf(req))
