@@ -7,7 +7,6 @@ import type { AuditType } from '../../shared/audit-types.ts'
 import type { AuditEvent, AuditFilter, Store } from './store/types.ts'
 
 export { AUDIT_TYPES } from '../../shared/audit-types.ts'
-export type { AuditType } from '../../shared/audit-types.ts'
 
 /** Who did it and from where, as far as the caller knows. */
 export interface RequestContext {

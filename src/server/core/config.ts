@@ -73,6 +73,8 @@ const integer = (min: number, max: number, what: string): Parser<number> => (raw
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} ${what}, got ${n}`)
   return n
 }
+/** The longest refresh grace window: sessions.ts allows for a replay this late. */
+export const REFRESH_GRACE_MAX_SECONDS = 300
 const lifetime = integer(1, MAX_LIFETIME_SECONDS, 'seconds')
 const sameSite: Parser<SameSite> = (raw, name) => {
   const v = raw.trim().toLowerCase()
@@ -118,7 +120,7 @@ const settings = {
   LANGFLOW_PUBLIC_KEY: { parse: optional(text), fallback: null },
   LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 3600, saved: true },
   LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 604800, saved: true },
-  AUTHDOCK_REFRESH_GRACE_SECONDS: { parse: integer(0, 300, 'seconds'), fallback: 10, saved: true },
+  AUTHDOCK_REFRESH_GRACE_SECONDS: { parse: integer(0, REFRESH_GRACE_MAX_SECONDS, 'seconds'), fallback: 10, saved: true },
   AUTHDOCK_AUDIT_RETENTION_DAYS: { parse: integer(1, 3650, 'days'), fallback: 90, saved: true },
   LANGFLOW_SUPERUSER: { parse: optional(text), fallback: null },
   LANGFLOW_NEW_USER_IS_ACTIVE: { parse: bool, fallback: false },

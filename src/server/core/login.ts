@@ -6,7 +6,8 @@ import { AuthError } from './errors.ts'
 import type { LoginThrottle } from './login-throttle.ts'
 import type { Sessions, TokenPair } from './sessions/sessions.ts'
 import type { PasswordHasher } from './users/password-hasher.ts'
-import { PASSWORD_MAX_BYTES, normalizeUsername, usernameKey } from './users/password-policy.ts'
+import { PASSWORD_MAX_BYTES } from '../../shared/password-rules.ts'
+import { normalizeUsername, usernameKey } from './users/username.ts'
 import type { Users } from './users/users.ts'
 
 const wrong = (): AuthError => new AuthError('INVALID_CREDENTIALS', 'Incorrect username or password')

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Audit, RequestContext } from '../audit.ts'
 import type { Clock } from '../clock.ts'
+import { REFRESH_GRACE_MAX_SECONDS } from '../config.ts'
 import { AuthError } from '../errors.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
@@ -27,8 +28,8 @@ export interface TokenPair {
 
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke'
 
-/** The largest refresh grace window config allows (AUTHDOCK_REFRESH_GRACE_SECONDS ≤ 300). */
-const MAX_GRACE_MS = 300_000
+/** The largest refresh grace window config allows (AUTHDOCK_REFRESH_GRACE_SECONDS). */
+const MAX_GRACE_MS = REFRESH_GRACE_MAX_SECONDS * 1000
 
 const invalidRefresh = (): AuthError => new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
 

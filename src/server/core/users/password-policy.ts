@@ -1,10 +1,8 @@
 // What a password must be. bcrypt reads only the first 72 bytes of a password,
 // so a longer one is refused rather than silently truncated.
 
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordRules } from '../../../shared/password-rules.ts'
+import { passwordRules } from '../../../shared/password-rules.ts'
 import { AuthError } from '../errors.ts'
-
-export { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS }
 
 /** The password, if it meets every rule the console shows; else WEAK_PASSWORD naming the first it misses. */
 export function checkPassword(password: unknown): string {
@@ -13,6 +11,3 @@ export function checkPassword(password: unknown): string {
   if (unmet !== undefined) throw new AuthError('WEAK_PASSWORD', unmet.problem)
   return password
 }
-
-// Username rules live in username.ts; re-exported here for the callers that check both.
-export { USERNAME_MAX_CHARS, normalizeUsername, usernameKey } from './username.ts'

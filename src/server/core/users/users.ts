@@ -9,8 +9,8 @@ import type { LoginThrottle } from '../login-throttle.ts'
 import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
-import { checkPassword, normalizeUsername, usernameKey } from './password-policy.ts'
-import { USERNAME_KEY_RULE } from './username.ts'
+import { checkPassword } from './password-policy.ts'
+import { USERNAME_KEY_RULE, normalizeUsername, usernameKey } from './username.ts'
 
 /** The authenticated caller of an operation. */
 export interface Actor {
@@ -111,13 +111,14 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       if (store.meta.get('username_key_rule') === String(USERNAME_KEY_RULE)) return []
       return store.transaction(() => {
         const rows = store.users.usernameKeys()
+        const wanted = new Map(rows.map((r) => [r.id, usernameKey(r.username)]))
         const stored = new Map(rows.map((r) => [r.id, r.key]))
         const holder = new Map(rows.map((r) => [r.key, r.id]))
         // Until nothing moves: a key freed by one user's move may be the one another user needs.
         for (let moved = true; moved; ) {
           moved = false
           for (const row of rows) {
-            const key = usernameKey(row.username)
+            const key = wanted.get(row.id) as string
             const current = stored.get(row.id) as string
             if (key === current || holder.has(key)) continue
             store.users.setUsernameKey(row.id, key)
@@ -127,7 +128,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
             moved = true
           }
         }
-        const conflicts = rows.filter((r) => stored.get(r.id) !== usernameKey(r.username)).map((r) => r.username)
+        const conflicts = rows.filter((r) => stored.get(r.id) !== wanted.get(r.id)).map((r) => r.username)
         if (conflicts.length === 0) store.meta.set('username_key_rule', String(USERNAME_KEY_RULE))
         return conflicts
       })
