@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { UserRead } from '../shared/api-types.ts'
 import { api, setSignedOutHandler } from './api.ts'
-import { useLiveEvents, useLiveState } from './live.ts'
+import { subscribe, useLiveState } from './live.ts'
 import { hrefOf, useRoute } from './router.ts'
 import type { Route } from './router.ts'
 import { DesktopPrefs } from './components/DesktopPrefs.tsx'
@@ -84,14 +84,12 @@ const NAV: { route: Route; label: string }[] = [
   { route: { page: 'inspector' }, label: 'Token inspector' },
 ]
 
-const KEEP_OPEN = () => {}
-
 function Shell(props: { user: UserRead; onSignOut: () => void }) {
   const route = useRoute()
   const live = useLiveState()
   // Keeps the live feed open for the whole signed-in session, whatever screen is shown: a screen
   // change must not close it and replay old events into the next screen.
-  useLiveEvents(null, KEEP_OPEN)
+  useEffect(() => subscribe(() => {}), [])
   const current = route.page === 'session' ? 'sessions' : route.page
   return (
     <div className="shell">

@@ -63,10 +63,18 @@ async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, typeof obj.code === 'string' ? obj.code : null, detail)
 }
 
-/** A call that needs the signed-in session: on a 401 it refreshes once and retries. */
-async function call<T>(method: string, path: string, opts: { body?: unknown; query?: Query; signal?: AbortSignal } = {}): Promise<T> {
-  let res = await send(method, path, opts.body, opts.query, opts.signal)
-  if (res.status === 401 && (await refreshSession())) res = await send(method, path, opts.body, opts.query, opts.signal)
+type CallOptions = { body?: unknown; query?: Query; signal?: AbortSignal }
+
+/** Sends with the signed-in session: on a 401 it refreshes the session once and sends again. */
+async function sendSignedIn(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const go = () => send(method, path, opts.body, opts.query, opts.signal)
+  const res = await go()
+  return res.status === 401 && (await refreshSession()) ? go() : res
+}
+
+/** A call that needs the signed-in session; a 401 that a refresh did not cure signs the console out. */
+async function call<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
+  const res = await sendSignedIn(method, path, opts)
   if (res.status === 401) {
     onSignedOut()
     throw await errorOf(res)
@@ -84,15 +92,13 @@ async function open<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const api = {
   // Before sign-in
-  health: () => open<{ status: string }>('GET', '/health'),
   setupStatus: () => open<{ needed: boolean }>('GET', '/setup'),
   setup: (code: string, username: string, password: string) => open<UserRead>('POST', '/setup', { code, username, password }),
   login: (username: string, password: string) => open<unknown>('POST', '/login', new URLSearchParams({ username, password })),
   logout: () => open<unknown>('POST', '/logout'),
   /** The signed-in user, or null when there is no usable session (after one refresh attempt). */
   async whoami(): Promise<UserRead | null> {
-    let res = await send('GET', '/users/whoami')
-    if (res.status === 401 && (await refreshSession())) res = await send('GET', '/users/whoami')
+    const res = await sendSignedIn('GET', '/users/whoami')
     if (res.status === 401) return null
     if (!res.ok) throw await errorOf(res)
     return (await res.json()) as UserRead

@@ -27,10 +27,6 @@ export function hrefOf(route: Route): string {
   return route.page === 'session' ? `#/sessions/${encodeURIComponent(route.id)}` : `#/${route.page}`
 }
 
-export function navigate(route: Route): void {
-  window.location.hash = hrefOf(route)
-}
-
 export function useRoute(): Route {
   const hash = useSyncExternalStore(
     (cb) => {

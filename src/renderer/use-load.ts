@@ -1,5 +1,5 @@
 // Loading a screen's data, and the settled text of a search box. Loading: keeps what was shown while a reload runs (no flicker on live updates),
-// drops answers that arrive after a newer request was made, and aborts on unmount.
+// drops (aborts) a request once a newer one starts or the screen goes.
 
 import { useCallback, useEffect, useRef, useState } from 'react'
 
@@ -15,23 +15,21 @@ export function useLoad<T>(fetcher: (signal: AbortSignal) => Promise<T>, deps: r
   const [error, setError] = useState<Error | null>(null)
   const [loading, setLoading] = useState(true)
   const [nonce, setNonce] = useState(0)
-  const latest = useRef(0)
   const fetchRef = useRef(fetcher)
   fetchRef.current = fetcher
 
   useEffect(() => {
-    const ticket = ++latest.current
     const abort = new AbortController()
     setLoading(true)
     fetchRef.current(abort.signal).then(
       (value) => {
-        if (ticket !== latest.current) return
+        if (abort.signal.aborted) return
         setData(value)
         setError(null)
         setLoading(false)
       },
       (err: unknown) => {
-        if (ticket !== latest.current || abort.signal.aborted) return
+        if (abort.signal.aborted) return
         setError(err instanceof Error ? err : new Error(String(err)))
         setLoading(false)
       },

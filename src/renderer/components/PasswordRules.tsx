@@ -15,3 +15,8 @@ export function PasswordRules(props: { password: string; id?: string }) {
 }
 
 export const passwordOk = (password: string): boolean => passwordRules(password).every((r) => r.met)
+
+/** For a dialog's confirm: throws (the dialog shows it) until every rule is met. */
+export function assertPasswordOk(password: string): void {
+  if (!passwordOk(password)) throw new Error('The password does not meet the rules yet')
+}

@@ -130,7 +130,7 @@ export function Confirm(props: {
     try {
       await props.onConfirm()
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
       setBusy(false)
     }
   }

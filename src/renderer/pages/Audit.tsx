@@ -24,9 +24,11 @@ export function Audit() {
   const [page, setPage] = useState(0)
   const [fresh, setFresh] = useState<AuditEventRead[]>([])
   const q = useSettledText(text, () => setPage(0))
+  // Empty values are left out of the query by api.ts.
+  const filter = { type, q }
   const events = useLoad(
     async (signal) => {
-      const r = await api.audit({ type: type || undefined, q: q || undefined, skip: page * PAGE, limit: PAGE }, signal)
+      const r = await api.audit({ ...filter, skip: page * PAGE, limit: PAGE }, signal)
       setFresh([])
       return r
     },
@@ -35,18 +37,17 @@ export function Audit() {
 
   // Live: new events that match the type filter go on top of the first page; a text filter is the
   // server's to apply, so then the page reloads instead.
+  const shown = [...fresh, ...(events.data?.events ?? [])]
   useLiveEvents(null, (batch) => {
     if (page !== 0) return
     if (q !== '' || batch.some((e) => e.type === RESET)) return events.reload()
-    const shownIds = new Set([...fresh, ...(events.data?.events ?? [])].map((e) => e.id))
+    const shownIds = new Set(shown.map((e) => e.id))
     const matching = batch.filter((e) => (type === '' || e.type === type) && !shownIds.has(e.id))
     // Past a page of new events, the oldest of them scroll off as they would on reload.
     if (matching.length > 0) setFresh((prev) => [...matching.reverse(), ...prev].slice(0, PAGE))
   })
 
-  const shown = [...fresh, ...(events.data?.events ?? [])]
   const total = (events.data?.total_count ?? 0) + fresh.length
-  const filter = { type: type || undefined, q: q || undefined }
   return (
     <>
       <PageHeader title="Audit log">

@@ -110,7 +110,7 @@ export function Inspector() {
                 className="danger"
                 onClick={() =>
                   void api.revokeSession(i.session?.id ?? '').then(
-                    () => (setNotice('Session revoked: this token and every token of its session stop working now.'), void inspect()),
+                    () => void inspect().then(() => setNotice('Session revoked: this token and every token of its session stop working now.')),
                     (err: unknown) => setError(errorText(err)),
                   )
                 }

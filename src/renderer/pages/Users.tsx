@@ -5,7 +5,7 @@
 import { useState } from 'react'
 import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
-import { PasswordRules, passwordOk } from '../components/PasswordRules.tsx'
+import { PasswordRules, assertPasswordOk } from '../components/PasswordRules.tsx'
 import { Confirm, LoadState, PageHeader, Pager, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
@@ -164,7 +164,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
       confirmLabel="Create user"
       onCancel={props.onClose}
       onConfirm={async () => {
-        if (!passwordOk(password)) throw new Error('The password does not meet the rules yet')
+        assertPasswordOk(password)
         const r = await api.createUser({ username, password, is_superuser: superuser })
         props.onCreated(r.user)
       }}
@@ -193,7 +193,7 @@ function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (
       confirmLabel="Set password"
       onCancel={props.onClose}
       onConfirm={async () => {
-        if (!passwordOk(password)) throw new Error('The password does not meet the rules yet')
+        assertPasswordOk(password)
         await props.onSave(password)
       }}
     >
