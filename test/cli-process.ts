@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import { withTimeout } from './child.ts'
 
 const CLI = resolve(import.meta.dirname, '../src/server/cli.ts')
 const TSX = import.meta.resolve('tsx')
@@ -58,14 +59,5 @@ export async function ready(p: Proc): Promise<string> {
   throw new Error(`server did not become ready\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)
 }
 
-export async function exitCode(p: Proc): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`no exit\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)), START_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([p.exited, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
+export const exitCode = (p: Proc): Promise<number | null> =>
+  withTimeout(p.exited, START_TIMEOUT_MS, `exit\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)

@@ -129,6 +129,8 @@ test('regenerate keys: a new kid signs, and tokens issued before still verify', 
   await expect(kid).not.toHaveText(before)
   const after = (await kid.textContent()) ?? ''
   await expect(admin.locator(`tr[data-kid="${before}"]`)).toContainText('verify-only')
+  // The Retires column says when the verify-only key goes: after the tokens it signed expire.
+  await expect(admin.locator(`tr[data-kid="${before}"] td`).nth(5)).toContainText(/^in /)
   await expect(admin.locator(`tr[data-kid="${after}"]`)).toContainText('active')
 
   expect((await adminClient.whoami(oldToken)).status).toBe(200)

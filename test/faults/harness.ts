@@ -10,7 +10,7 @@ import { loadKey } from '../../src/server/core/keys/key-material.ts'
 import type { Algorithm } from '../../src/server/core/config.ts'
 import { exitCode, ready, runCli as runCliProcess } from '../cli-process.ts'
 import type { Proc } from '../cli-process.ts'
-import { ADMIN } from '../helpers.ts'
+import { testEnv } from '../helpers.ts'
 
 export { exitCode, ready }
 export type { Proc }
@@ -29,15 +29,8 @@ export interface SpawnOptions {
 }
 
 export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AUTHDOCK_BCRYPT_COST: '10',
-    AUTHDOCK_HASH_WORKERS: '1',
-    LANGFLOW_SUPERUSER: ADMIN.username,
-    LANGFLOW_SUPERUSER_PASSWORD: ADMIN.password,
-    ...extra,
-  }
+  // A child gets only this environment: the test server's, plus what finds node and a home.
+  return testEnv({ PATH: process.env.PATH, HOME: process.env.HOME, ...extra })
 }
 
 /** Runs `cli.ts ARGS` with the fault tests' environment (or `options.env`), maybe unprivileged. */
