@@ -1,6 +1,7 @@
 // Shared test plumbing: temp config dirs, a real server on 127.0.0.1:0, and small HTTP helpers.
 
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
@@ -77,12 +78,14 @@ export interface Reply {
   readonly cookies: Record<string, string>
 }
 
-export async function call(
-  url: string,
-  method: string,
-  path: string,
-  options: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string>; token?: string } = {},
-): Promise<Reply> {
+export interface CallOptions {
+  json?: unknown
+  form?: Record<string, string>
+  headers?: Record<string, string>
+  token?: string
+}
+
+function requestOf(options: CallOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...options.headers }
   let body: string | undefined
   if (options.json !== undefined) {
@@ -93,8 +96,35 @@ export async function call(
     body = new URLSearchParams(options.form).toString()
   }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  return { headers, body }
+}
+
+export async function call(url: string, method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const { headers, body } = requestOf(options)
   const res = await fetch(url + path, { method, headers, body, redirect: 'manual' })
   return { status: res.status, headers: res.headers, body: parseBody(await res.text()), cookies: setCookies(res.headers) }
+}
+
+/**
+ * `call` from another loopback source address (127.0.0.2, say; Linux routes all of 127/8 to lo):
+ * a client on another address, as the server sees it.
+ */
+export function callFrom(localAddress: string, url: string, method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const { headers, body } = requestOf(options)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url + path, { method, headers, localAddress, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
+        const h = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) h.append(name, v)
+        }
+        resolve({ status: res.statusCode ?? 0, headers: h, body: parseBody(text), cookies: setCookies(h) })
+      })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 /** A response body as JSON; null when empty; anything else (CSV, HTML) as the text itself. */

@@ -64,6 +64,14 @@ export interface RefreshLink {
   issued_user_agent: string | null
   used_at: Iso | null
   reuse_detected_at: Iso | null
+  /** Each time it was presented again inside the grace window, by the client that rotated it, and answered. */
+  grace_answers: GraceAnswerRead[]
+}
+
+export interface GraceAnswerRead {
+  at: Iso
+  ip: string | null
+  user_agent: string | null
 }
 
 export interface SessionDetail {

@@ -116,6 +116,33 @@ test('a refresh-token reuse shows up marked in the chain and in the audit log', 
   await expect(admin.locator('tr[data-type="refresh_reuse_detected"]')).toContainText('carol')
 })
 
+test('a grace-window answer to the same client shows on its link in the chain, live, and in the audit log', async ({ server, admin, adminClient }) => {
+  await adminClient.createUser('dave', 'dave-password-1')
+  const dave = new Client(server.url, 'dave-app/1.0')
+  await dave.login('dave', 'dave-password-1')
+  const first = dave.refreshToken
+  expect((await dave.refresh()).status).toBe(200)
+  // A second tab of the same client presents the token just rotated: the same next token, recorded.
+  expect((await dave.refresh(first)).status).toBe(200)
+
+  await admin.getByRole('link', { name: 'Sessions' }).click()
+  await admin.locator('[data-username="dave"]').getByRole('link', { name: 'dave' }).click()
+  const chain = admin.getByRole('list', { name: 'Refresh-token chain' })
+  const answers = chain.getByRole('list', { name: 'Grace-window answers of token #1' })
+  await expect(answers.getByRole('listitem')).toHaveCount(1)
+  await expect(answers).toContainText('within the grace window from 127.0.0.1')
+  await expect(answers).toContainText('dave-app/1.0')
+  await expect(chain.locator('li.reuse')).toHaveCount(0)
+  // Another one arrives while the page is open: it appears without a reload.
+  expect((await dave.refresh(first)).status).toBe(200)
+  await expect(answers.getByRole('listitem')).toHaveCount(2)
+
+  await admin.getByRole('link', { name: 'Audit log' }).click()
+  await admin.getByLabel('Event type').selectOption('refresh_grace_reused')
+  await expect(admin.locator('tr[data-type="refresh_grace_reused"]')).toHaveCount(2)
+  await expect(admin.locator('tr[data-type="refresh_grace_reused"]').first()).toContainText('dave')
+})
+
 test('regenerate keys: a new kid signs, and tokens issued before still verify', async ({ server, admin, adminClient }) => {
   void server
   await admin.getByRole('link', { name: 'Keys & algorithm' }).click()

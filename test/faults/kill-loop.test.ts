@@ -12,9 +12,9 @@ import type { Tokens } from '../helpers.ts'
 import { baseEnv, checkConfigDir, crash, exitCode, ready, serve } from './harness.ts'
 
 const KILLS = Number(process.env.AUTHDOCK_KILLS ?? 5)
-/** Generous, so a slow restart still falls inside it: a refresh whose answer the crash swallowed
- *  is answered again with the same successor when the client retries. */
-const ENV = baseEnv({ AUTHDOCK_REFRESH_GRACE_SECONDS: '120' })
+/** The largest window, so a slow restart still falls inside it: a refresh whose answer the crash
+ *  swallowed is answered again with the same successor when the same client retries. */
+const ENV = baseEnv({ AUTHDOCK_REFRESH_GRACE_SECONDS: '60' })
 
 /** What the server acknowledged (a 2xx came back) and must therefore hold after any crash. */
 interface Ledger {

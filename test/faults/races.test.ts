@@ -22,6 +22,10 @@ test('100 parallel refreshes of one token: one successor for all, one family, no
   const sid = sidOf(tokens.access)
   const chain = server.core.sessions.chain(sid)
   assert.deepEqual(chain.map((r) => [r.generation, r.usedAt !== null, r.reuseDetectedAt]), [[0, true, null], [1, false, null]])
+  // One rotation; each of the other 99 is a grace answer (one client: same address and agent), each recorded.
+  assert.deepEqual(chain.map((r) => r.graceAnswers.length), [99, 0])
+  assert.equal(server.core.audit.count({ types: ['refresh_grace_reused'] }), 99)
+  assert.equal(server.core.audit.count({ types: ['session_refreshed'] }), 1)
   assert.equal(server.core.sessions.byId(sid)?.revokedAt, null)
   for (const r of answers.slice(0, 5)) assert.equal((await whoami(url, r.body.access_token)).status, 200)
   // The family goes on from the shared successor; the first token, now two behind, is a replay.

@@ -12,7 +12,7 @@ const DAY = 24 * HOUR
 const SESSION_KEYS = [
   'access_kid', 'created_at', 'expires_at', 'generation', 'id', 'ip', 'last_used_at', 'revoke_reason', 'revoked_at', 'state', 'user_agent', 'user_id', 'username',
 ]
-const LINK_KEYS = ['expires_at', 'generation', 'issued_at', 'issued_ip', 'issued_user_agent', 'reuse_detected_at', 'used_at']
+const LINK_KEYS = ['expires_at', 'generation', 'grace_answers', 'issued_at', 'issued_ip', 'issued_user_agent', 'reuse_detected_at', 'used_at']
 
 function assertError(r: Reply, status: number, code: string): void {
   assert.equal(r.status, status, JSON.stringify(r.body))
@@ -160,6 +160,7 @@ test('a session shows its refresh-token chain; a replay outside the grace window
     assert.equal(link.issued_user_agent, `agent/${generation}`)
     assert.equal(link.used_at, generation < 4 ? iso(usedAt[generation] as number) : null)
     assert.equal(link.reuse_detected_at, null)
+    assert.deepEqual(link.grace_answers, [], 'the grace window is off')
   })
   assert.ok(!JSON.stringify(detail.body).includes(refreshTokens[0] as string), 'no refresh token is shown')
 

@@ -1,14 +1,16 @@
 // Admin settings over real HTTP: their shape and sources, changes that apply to tokens issued afterwards and survive a restart, env pins, and all-or-nothing validation.
 
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import Database from 'better-sqlite3'
 import { call, decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
 import type { Reply } from '../helpers.ts'
 
 const DEFAULTS = {
   access_token_expire_seconds: { value: 3600, source: 'default', variable: 'LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 300, max: 1800 } },
   refresh_token_expire_seconds: { value: 604800, source: 'default', variable: 'LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 86400, max: 2592000 } },
-  refresh_grace_seconds: { value: 10, source: 'default', variable: 'AUTHDOCK_REFRESH_GRACE_SECONDS', unit: 'seconds', recommended: { min: 0, max: 30 } },
+  refresh_grace_seconds: { value: 10, source: 'default', variable: 'AUTHDOCK_REFRESH_GRACE_SECONDS', unit: 'seconds', recommended: { min: 0, max: 15 } },
   audit_retention_days: { value: 90, source: 'default', variable: 'AUTHDOCK_AUDIT_RETENTION_DAYS', unit: 'days', recommended: { min: 30, max: 365 } },
 }
 
@@ -111,7 +113,8 @@ test('bad values are 422 INVALID_INPUT naming the setting, and a request with on
     [{ access_token_expire_seconds: true }, /whole number/],
     [{ access_token_expire_seconds: 1e21 }, /access_token_expire_seconds/],
     [{ refresh_token_expire_seconds: 10 * 365 * 86_400 + 1 }, /refresh_token_expire_seconds must be between/],
-    [{ refresh_grace_seconds: 301 }, /refresh_grace_seconds must be between 0 and 300/],
+    [{ refresh_grace_seconds: 61 }, /^refresh_grace_seconds must be between 0 and 60 seconds, got 61$/],
+    [{ refresh_grace_seconds: 300 }, /refresh_grace_seconds must be between 0 and 60/],
     [{ refresh_grace_seconds: -1 }, /refresh_grace_seconds/],
     [{ audit_retention_days: 0 }, /audit_retention_days must be between 1 and 3650 days/],
     [{ LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: 900 }, /Unknown setting "LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS"/],
@@ -136,9 +139,39 @@ test('bad values are 422 INVALID_INPUT naming the setting, and a request with on
   // The edges of the ranges are fine.
   const edges = await patchSettings(url, admin.access, { refresh_grace_seconds: 0, audit_retention_days: 1 })
   assert.equal(edges.status, 200, JSON.stringify(edges.body))
+  assert.equal((await patchSettings(url, admin.access, { refresh_grace_seconds: 60 })).status, 200, 'the largest grace window')
+  assert.equal((await patchSettings(url, admin.access, { refresh_grace_seconds: 0 })).status, 200)
   await close()
   const again = await startServer(t, { configDir })
   const body = (await getSettings(again.url, (await login(again.url)).access)).body
   assert.deepEqual(valuesOf(body), { access_token_expire_seconds: 3600, refresh_token_expire_seconds: 604800, refresh_grace_seconds: 0, audit_retention_days: 1 })
   assert.equal(body.access_token_expire_seconds.source, 'default', 'nothing of the refused requests reached the disk')
+})
+
+test('a grace window above 60 s saved by an older version is lowered to 60 at start-up, with a warning, and saved so', async (t) => {
+  const first = await startServer(t)
+  const { configDir } = first
+  await first.close()
+  // What an older version (which allowed up to 300 s) left in the settings table.
+  const db = new Database(join(configDir, 'authdock.db'))
+  db.prepare('INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)').run('AUTHDOCK_REFRESH_GRACE_SECONDS', '300', Date.now())
+  db.close()
+
+  const upgraded = await startServer(t, { configDir })
+  const admin = await login(upgraded.url)
+  const body = (await getSettings(upgraded.url, admin.access)).body
+  assert.deepEqual([body.refresh_grace_seconds.value, body.refresh_grace_seconds.source], [60, 'saved'])
+  const warnings = upgraded.logs.filter((l) => l.includes('AUTHDOCK_REFRESH_GRACE_SECONDS')).map((l) => JSON.parse(l))
+  assert.equal(warnings.length, 1, upgraded.logs.join(''))
+  assert.deepEqual([warnings[0].level, warnings[0].saved, warnings[0].value], ['warn', '300', 60])
+  await upgraded.close()
+
+  // Saved as 60: the next start says nothing more.
+  const again = await startServer(t, { configDir })
+  assert.equal((await getSettings(again.url, (await login(again.url)).access)).body.refresh_grace_seconds.value, 60)
+  assert.deepEqual(again.logs.filter((l) => l.includes('AUTHDOCK_REFRESH_GRACE_SECONDS')), [])
+})
+
+test('AUTHDOCK_REFRESH_GRACE_SECONDS above 60 in the environment stops start-up, naming the variable', async (t) => {
+  await assert.rejects(startServer(t, { env: testEnv({ AUTHDOCK_REFRESH_GRACE_SECONDS: '61' }) }), /AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 60 seconds, got 61/)
 })

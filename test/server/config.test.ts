@@ -61,7 +61,8 @@ const badValues: [Record<string, string>, RegExp][] = [
   [{ LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: '0' }, /LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS must be between 1/],
   [{ LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS: '-5' }, /LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS must be between 1/],
   [{ LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS: '1.5' }, /LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS must be a whole number/],
-  [{ AUTHDOCK_REFRESH_GRACE_SECONDS: '3600' }, /AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 300/],
+  [{ AUTHDOCK_REFRESH_GRACE_SECONDS: '61' }, /AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 60/],
+  [{ AUTHDOCK_REFRESH_GRACE_SECONDS: '300' }, /AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 60/],
   [{ LANGFLOW_ACCESS_SAME_SITE: 'sometimes' }, /LANGFLOW_ACCESS_SAME_SITE must be lax, strict or none/],
   [{ LANGFLOW_REFRESH_SAME_SITE: 'none', LANGFLOW_REFRESH_SECURE: 'false' }, /LANGFLOW_REFRESH_SAME_SITE=none requires LANGFLOW_REFRESH_SECURE=true/],
   [{ LANGFLOW_ACCESS_SECURE: 'maybe' }, /LANGFLOW_ACCESS_SECURE must be true or false/],
@@ -83,6 +84,19 @@ for (const [env, message] of badValues) {
 
 test('a bad saved setting is reported as such', () => {
   assert.throws(() => loadConfig({}, { LANGFLOW_ALGORITHM: 'XX' }), /saved setting LANGFLOW_ALGORITHM/)
+})
+
+test('a grace window saved above 60 (older versions allowed 300) is lowered to 60 and listed; a bad one still stops start-up', () => {
+  const { config, lowered } = loadConfig({}, { AUTHDOCK_REFRESH_GRACE_SECONDS: '300' })
+  assert.equal(config.refreshGraceSeconds, 60)
+  assert.equal(config.sources.AUTHDOCK_REFRESH_GRACE_SECONDS, 'saved')
+  assert.deepEqual(lowered, [{ name: 'AUTHDOCK_REFRESH_GRACE_SECONDS', saved: '300', value: 60 }])
+  assert.deepEqual(loadConfig({}, { AUTHDOCK_REFRESH_GRACE_SECONDS: '60' }).lowered, [])
+  assert.equal(loadConfig({}, { AUTHDOCK_REFRESH_GRACE_SECONDS: '60' }).config.refreshGraceSeconds, 60)
+  assert.throws(() => loadConfig({}, { AUTHDOCK_REFRESH_GRACE_SECONDS: '-1' }), /saved setting AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 60/)
+  assert.throws(() => loadConfig({}, { AUTHDOCK_REFRESH_GRACE_SECONDS: 'ten' }), /saved setting AUTHDOCK_REFRESH_GRACE_SECONDS must be a whole number/)
+  // Only saved values are lowered: the same value in the environment is refused.
+  assert.throws(() => loadConfig({ AUTHDOCK_REFRESH_GRACE_SECONDS: '300' }, {}), /AUTHDOCK_REFRESH_GRACE_SECONDS must be between 0 and 60/)
 })
 
 test('the bootstrap superuser is returned apart from the frozen config', () => {

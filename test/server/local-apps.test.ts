@@ -321,8 +321,8 @@ test('the revocation stream opens with a snapshot of recent revocations and reti
   const { key } = await setUp(url)
   const old = await login(url)
   assert.equal((await call(url, 'POST', '/api/v1/logout', { token: old.access })).status, 200)
-  // One access lifetime and the longest refresh grace window (300 s, in which a replay may still
-  // have been issued a token): no token of that session can still be valid.
+  // One access lifetime and more than the longest refresh grace window (60 s, in which a grace
+  // answer may still have been issued a token): no token of that session can still be valid.
   clock.advance(3_600_000 + 301_000)
   const { admin } = await setUp(url)
   const recent = await login(url)

@@ -1,5 +1,6 @@
-// One session and its refresh-token chain, drawn as a timeline of rotations, with the link where
-// a refresh-token reuse was detected marked where it happened.
+// One session and its refresh-token chain, drawn as a timeline of rotations, with each grace-window
+// answer on the link it came from and the link where a refresh-token reuse was detected marked
+// where it happened.
 
 import type { AuditEventRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
@@ -8,7 +9,10 @@ import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad } from '../use-load.ts'
 
-const SESSION_EVENTS = ['session_refreshed', 'session_revoked', 'refresh_reuse_detected'] as const
+/** Grace answers listed per link; a 100-tab race would otherwise fill the page. */
+const GRACE_SHOWN = 5
+
+const SESSION_EVENTS = ['session_refreshed', 'session_revoked', 'refresh_reuse_detected', 'refresh_grace_reused'] as const
 
 export function SessionDetail(props: { id: string }) {
   const detail = useLoad((signal) => api.session(props.id, signal), [props.id])
@@ -62,7 +66,7 @@ export function SessionDetail(props: { id: string }) {
           </dl>
           <section className="panel">
             <h2>Refresh-token chain</h2>
-            <p className="muted">Each refresh hands out a new refresh token and retires the one presented. A retired token presented again is a reuse: the session is revoked.</p>
+            <p className="muted">Each refresh hands out a new refresh token and retires the one presented. A retired token presented again is a reuse: the session is revoked — unless the client that retired it presents it again within the grace window (parallel tabs), which gets the same next token and is listed here.</p>
             <ol className="timeline" aria-label="Refresh-token chain">
               {d.chain.map((link) => (
                 <li key={link.generation} className={link.reuse_detected_at ? 'reuse' : link.used_at || d.session.state !== 'active' ? 'used' : 'current'} data-generation={link.generation}>
@@ -81,6 +85,19 @@ export function SessionDetail(props: { id: string }) {
                       <span className="muted">never exchanged: the session is {d.session.state}</span>
                     )}
                   </div>
+                  {link.grace_answers.length > 0 && (
+                    <ul className="grace-marks" aria-label={`Grace-window answers of token #${link.generation + 1}`}>
+                      {link.grace_answers.slice(0, GRACE_SHOWN).map((a, i) => (
+                        <li key={i} className="grace-mark">
+                          ↺ presented again <Time iso={a.at} /> within the grace window{a.ip && <> from {a.ip}</>}, answered with the same next token
+                          {a.user_agent && <span className="muted"> · {a.user_agent}</span>}
+                        </li>
+                      ))}
+                      {link.grace_answers.length > GRACE_SHOWN && (
+                        <li className="grace-mark">…and {link.grace_answers.length - GRACE_SHOWN} more (the audit log lists each)</li>
+                      )}
+                    </ul>
+                  )}
                   {link.reuse_detected_at && (
                     <div className="reuse-mark" role="note">
                       ⚠ Reuse detected <Time iso={link.reuse_detected_at} />: this token was presented again after it was rotated, and the session was revoked.

@@ -73,8 +73,13 @@ const integer = (min: number, max: number, what: string): Parser<number> => (raw
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} ${what}, got ${n}`)
   return n
 }
-/** The longest refresh grace window: sessions.ts allows for a replay this late. */
-export const REFRESH_GRACE_MAX_SECONDS = 300
+/**
+ * The longest refresh grace window. Parallel tabs race within a second or two; a minute covers a
+ * slow network with room to spare, and every second more is a second in which a copied token
+ * still answers (from the same client fingerprint only: sessions.ts). sessions.ts also allows
+ * for an access token issued this late by a grace answer. Older versions allowed 300.
+ */
+export const REFRESH_GRACE_MAX_SECONDS = 60
 const lifetime = integer(1, MAX_LIFETIME_SECONDS, 'seconds')
 const sameSite: Parser<SameSite> = (raw, name) => {
   const v = raw.trim().toLowerCase()
@@ -120,7 +125,8 @@ const settings = {
   LANGFLOW_PUBLIC_KEY: { parse: optional(text), fallback: null },
   LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 3600, saved: true },
   LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS: { parse: lifetime, fallback: 604800, saved: true },
-  AUTHDOCK_REFRESH_GRACE_SECONDS: { parse: integer(0, REFRESH_GRACE_MAX_SECONDS, 'seconds'), fallback: 10, saved: true },
+  // A larger value saved by an older version (up to 300) is lowered to the maximum, not refused.
+  AUTHDOCK_REFRESH_GRACE_SECONDS: { parse: integer(0, REFRESH_GRACE_MAX_SECONDS, 'seconds'), fallback: 10, saved: true, savedAbove: REFRESH_GRACE_MAX_SECONDS },
   AUTHDOCK_AUDIT_RETENTION_DAYS: { parse: integer(1, 3650, 'days'), fallback: 90, saved: true },
   LANGFLOW_SUPERUSER: { parse: optional(text), fallback: null },
   LANGFLOW_NEW_USER_IS_ACTIVE: { parse: bool, fallback: false },
@@ -137,7 +143,7 @@ const settings = {
   LANGFLOW_REFRESH_HTTPONLY: { parse: bool, fallback: true },
   LANGFLOW_COOKIE_DOMAIN: { parse: optional(text), fallback: null },
   AUTHDOCK_CORS_ORIGINS: { parse: originList, fallback: Object.freeze([]) as readonly string[] },
-} satisfies Record<string, { parse: Parser<unknown>; fallback: unknown; saved?: boolean }>
+} satisfies Record<string, { parse: Parser<unknown>; fallback: unknown; saved?: boolean; savedAbove?: number }>
 
 export type SettingName = keyof typeof settings
 export const SETTING_NAMES = Object.keys(settings) as SettingName[]
@@ -149,10 +155,27 @@ export function parseSetting(name: SettingName, raw: string): unknown {
 
 type Values = { [K in SettingName]: ReturnType<(typeof settings)[K]['parse']> }
 
-/** Turns env + saved settings into a frozen Config; throws ConfigError naming the variable. */
-export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {}): { config: Config; bootstrap: Bootstrap | null } {
+/** A saved value above what this version allows, used as that maximum; the caller saves it so. */
+export interface LoweredSetting {
+  readonly name: SettingName
+  readonly saved: string
+  readonly value: number
+}
+
+/** A saved whole number above `max` (written when the limit was higher): `max`; else null. */
+function loweredTo(raw: string, max: number | undefined): number | null {
+  return max !== undefined && /^\s*\d+\s*$/.test(raw) && Number(raw) > max ? max : null
+}
+
+/**
+ * Turns env + saved settings into a frozen Config; throws ConfigError naming the variable. A value
+ * in the environment must be valid; a saved one over a limit that has since been lowered is
+ * lowered with it (and listed), so that an upgrade does not stop the server from starting.
+ */
+export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {}): { config: Config; bootstrap: Bootstrap | null; lowered: LoweredSetting[] } {
   const values = {} as Record<SettingName, unknown>
   const sources = {} as Record<SettingName, Source>
+  const lower: LoweredSetting[] = []
   for (const name of SETTING_NAMES) {
     const def = settings[name]
     const fromEnv = env[name]
@@ -161,7 +184,9 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
       values[name] = def.parse(fromEnv, name)
       sources[name] = 'env'
     } else if (fromSaved !== undefined) {
-      values[name] = def.parse(fromSaved, `saved setting ${name}`)
+      const max = loweredTo(fromSaved, 'savedAbove' in def ? def.savedAbove : undefined)
+      if (max !== null) lower.push({ name, saved: fromSaved, value: max })
+      values[name] = max ?? def.parse(fromSaved, `saved setting ${name}`)
       sources[name] = 'saved'
     } else {
       values[name] = def.fallback
@@ -204,7 +229,7 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
     }),
     sources: Object.freeze(sources),
   })
-  return { config, bootstrap: readBootstrap(env) }
+  return { config, bootstrap: readBootstrap(env), lowered: lower }
 }
 
 function checkCookie(prefix: string, site: SameSite, secure: boolean): void {

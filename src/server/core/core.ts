@@ -50,7 +50,12 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
   const store = createSqliteStore(join(configDir, DATABASE_FILE))
   let hasher: PasswordHasher | undefined
   try {
-    const { config, bootstrap } = loadConfig(env, store.settings.all())
+    const { config, bootstrap, lowered } = loadConfig(env, store.settings.all())
+    // Saved under an older, higher limit: kept as the new maximum, so the warning is given once.
+    for (const l of lowered) {
+      store.settings.set(l.name, String(l.value), clock.now())
+      log.warn(`the saved ${l.name} (${l.saved}) is above what this version allows; lowered to ${l.value}`, { variable: l.name, saved: l.saved, value: l.value })
+    }
     const audit = createAudit(store, clock, (err) => log.error('an event listener failed', { error: String(err) }))
     const settings = createRuntimeSettings({ config, store, clock, audit })
     const keys = await createKeyRing({

@@ -21,7 +21,7 @@ interface Tunable {
 export const TUNABLES = {
   access_token_expire_seconds: { variable: 'LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 300, max: 1800 } },
   refresh_token_expire_seconds: { variable: 'LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 86_400, max: 30 * 86_400 } },
-  refresh_grace_seconds: { variable: 'AUTHDOCK_REFRESH_GRACE_SECONDS', unit: 'seconds', recommended: { min: 0, max: 30 } },
+  refresh_grace_seconds: { variable: 'AUTHDOCK_REFRESH_GRACE_SECONDS', unit: 'seconds', recommended: { min: 0, max: 15 } },
   audit_retention_days: { variable: 'AUTHDOCK_AUDIT_RETENTION_DAYS', unit: 'days', recommended: { min: 30, max: 365 } },
 } as const satisfies Record<string, Tunable>
 

@@ -3,7 +3,8 @@
 
 import type { AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
 import { toIso } from '../core/clock.ts'
-import type { ApiKey, AuditEvent, KeyRecord, RefreshTokenRow, Session, User } from '../core/store/types.ts'
+import type { ChainLink } from '../core/sessions/sessions.ts'
+import type { ApiKey, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
 
 export const userRead = (u: User): UserRead => ({
   id: u.id,
@@ -55,7 +56,7 @@ export const sessionRead = (s: Session & { username?: string }, now: number): Se
 })
 
 /** One link of a refresh-token family; the token itself is never stored, so never shown. */
-export const refreshLinkRead = (r: RefreshTokenRow): RefreshLink => ({
+export const refreshLinkRead = (r: ChainLink): RefreshLink => ({
   generation: r.generation,
   issued_at: toIso(r.issuedAt),
   expires_at: toIso(r.expiresAt),
@@ -63,6 +64,7 @@ export const refreshLinkRead = (r: RefreshTokenRow): RefreshLink => ({
   issued_user_agent: r.issuedUserAgent,
   used_at: toIso(r.usedAt),
   reuse_detected_at: toIso(r.reuseDetectedAt),
+  grace_answers: r.graceAnswers.map((a) => ({ at: toIso(a.at), ip: a.ip, user_agent: a.userAgent })),
 })
 
 export const keyRead = (k: KeyRecord, liveSessions: number): KeyRead => ({

@@ -56,7 +56,7 @@ export function createChecklist(deps: { config: Config; configDir: string; setti
         `Access tokens live ${access} s (30 min or less)`,
         `Access tokens live ${access} s; 30 minutes or less is recommended. Revocation reaches them at once here, but a token copied elsewhere stays valid for a JWKS-only verifier until it expires`),
       item('refresh_rotation', 'Refresh tokens rotate on every use', true,
-        `Each refresh token works once; a replay revokes the session (grace window ${settings.refreshGraceSeconds()} s for parallel tabs)`, ''),
+        `Each refresh token works once; a replay revokes the session (grace window ${settings.refreshGraceSeconds()} s for parallel tabs of the client that used it)`, ''),
       item('bcrypt_cost', 'bcrypt cost 12 or more', config.bcryptCost >= 12, `bcrypt cost ${config.bcryptCost}`,
         `bcrypt cost ${config.bcryptCost}: 10 is the minimum, 12 is recommended (AUTHDOCK_BCRYPT_COST)`),
       item('token_type', 'Token type checked on every decode', true, "Only tokens with type 'access' are accepted as access tokens", ''),

@@ -3,6 +3,7 @@
 // the very same child without the child ever being stored in clear.
 
 import { createHash, createHmac, randomBytes } from 'node:crypto'
+import type { RequestContext } from '../audit.ts'
 import type { MetaStore } from '../store/types.ts'
 
 const PEPPER = 'refresh_token_pepper'
@@ -18,6 +19,9 @@ export function createRefreshTokenFactory(meta: MetaStore) {
     first: (): string => randomBytes(32).toString('base64url'),
     childOf: (parent: string): string => createHmac('sha256', secret).update(parent).digest('base64url'),
     hash: (token: string): string => createHash('sha256').update(token).digest('base64url'),
+    /** The client presenting a token (address and user agent): a grace answer goes only to the one that rotated it. */
+    fingerprint: (context: RequestContext): string =>
+      createHash('sha256').update(JSON.stringify([context.ip, context.userAgent])).digest('base64url'),
   }
 }
 

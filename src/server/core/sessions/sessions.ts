@@ -9,7 +9,8 @@ import { REFRESH_GRACE_MAX_SECONDS } from '../config.ts'
 import { AuthError } from '../errors.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
-import type { Page, RefreshTokenRow, Session, SessionFilter, Store, User } from '../store/types.ts'
+import type { GraceAnswer, Page, RefreshTokenRow, Session, SessionFilter, Store, User } from '../store/types.ts'
+import { graceVerdict } from './grace-window.ts'
 import { createLiveSet } from './live-set.ts'
 import { createRefreshTokenFactory } from './refresh-tokens.ts'
 
@@ -27,6 +28,11 @@ export interface TokenPair {
 }
 
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke'
+
+/** One link of a session's refresh-token family, with the grace-window answers it gave. */
+export interface ChainLink extends RefreshTokenRow {
+  readonly graceAnswers: readonly GraceAnswer[]
+}
 
 /** The largest refresh grace window config allows (AUTHDOCK_REFRESH_GRACE_SECONDS). */
 const MAX_GRACE_MS = REFRESH_GRACE_MAX_SECONDS * 1000
@@ -113,7 +119,7 @@ export function createSessions(deps: SessionDeps) {
         store.sessions.insert(session)
         store.sessions.insertToken({
           id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(token), generation: 0,
-          issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
+          issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null, usedFingerprint: null,
         })
         return audit.write({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
       })
@@ -124,8 +130,9 @@ export function createSessions(deps: SessionDeps) {
 
     /**
      * Rotates a refresh token inside its session. A token already used is accepted again only
-     * within the grace window and while its child is unused, and then yields that same child;
-     * otherwise it is a replay: the whole session is revoked and the event recorded.
+     * within the grace window, while its child is unused and from the client that rotated it
+     * (grace-window.ts), and then yields that same child, recorded on the chain and in the audit
+     * log; otherwise it is a reuse: the whole session is revoked and the event recorded.
      */
     async refresh(presented: string, context: RequestContext): Promise<TokenPair> {
       if (presented.length === 0 || presented.length > 256) throw invalidRefresh()
@@ -147,11 +154,12 @@ export function createSessions(deps: SessionDeps) {
         if (user === null) return { kind: 'invalid' as const }
         if (!user.isActive) return { kind: 'inactive' as const }
         const child = refreshTokens.childOf(presented)
-        if (row.usedAt === null && store.sessions.markTokenUsed(row.id, now)) {
+        const fingerprint = refreshTokens.fingerprint(context)
+        if (row.usedAt === null && store.sessions.markTokenUsed(row.id, now, fingerprint)) {
           const expiresAt = now + settings.refreshTtlSeconds() * 1000
           store.sessions.insertToken({
             id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(child), generation: row.generation + 1,
-            issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null,
+            issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null, usedFingerprint: null,
           })
           const change = { generation: row.generation + 1, lastUsedAt: now, expiresAt, accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000 }
           store.sessions.touch(session.id, change)
@@ -159,15 +167,21 @@ export function createSessions(deps: SessionDeps) {
           const event = audit.write({ type: 'session_refreshed', userId: user.id, sessionId: session.id, context, detail: { generation: change.generation } })
           return { kind: 'rotated' as const, session: { ...session, ...change }, user, child, event }
         }
-        const successor = store.sessions.tokenByGeneration(session.id, row.generation + 1)
-        const graceMs = settings.refreshGraceSeconds() * 1000
-        const inGrace = graceMs > 0 && row.usedAt !== null && now - row.usedAt <= graceMs
-        if (inGrace && successor !== null && successor.usedAt === null && successor.tokenHash === refreshTokens.hash(child)) {
-          return { kind: 'replayed' as const, session, user, child }
+        const verdict = graceVerdict({
+          used: row, successor: store.sessions.tokenByGeneration(session.id, row.generation + 1), childHash: refreshTokens.hash(child),
+          fingerprint, graceMs: settings.refreshGraceSeconds() * 1000, now,
+        })
+        if (verdict === 'answer') {
+          store.sessions.insertGraceAnswer({ tokenId: row.id, at: now, ip: context.ip, userAgent: context.userAgent })
+          const event = audit.write({
+            type: 'refresh_grace_reused', userId: user.id, username: user.username, sessionId: session.id, context,
+            detail: { generation: row.generation, after_ms: now - (row.usedAt ?? now) },
+          })
+          return { kind: 'replayed' as const, session, user, child, event }
         }
         store.sessions.markReuse(row.id, now)
         store.sessions.revoke([session.id], 'refresh_reuse', now)
-        return { kind: 'reused' as const, session, user, generation: row.generation }
+        return { kind: 'reused' as const, session, user, generation: row.generation, cause: verdict }
       })
 
       switch (outcome.kind) {
@@ -179,7 +193,7 @@ export function createSessions(deps: SessionDeps) {
           forget([outcome.session.id])
           audit.record({
             type: 'refresh_reuse_detected', userId: outcome.user.id, username: outcome.user.username, sessionId: outcome.session.id,
-            context, detail: { generation: outcome.generation },
+            context, detail: { generation: outcome.generation, cause: outcome.cause },
           })
           audit.record({ type: 'session_revoked', userId: outcome.user.id, sessionId: outcome.session.id, context, detail: { reason: 'refresh_reuse', by: null } })
           throw new AuthError('REFRESH_REUSED', 'Invalid refresh token')
@@ -189,6 +203,7 @@ export function createSessions(deps: SessionDeps) {
           return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
         }
         case 'replayed':
+          audit.publish(outcome.event)
           return pair(outcome.session, outcome.user, outcome.child, key, accessTtl)
       }
     },
@@ -216,10 +231,13 @@ export function createSessions(deps: SessionDeps) {
     counts: () => store.sessions.counts(clock.now()),
     liveCountByKid: () => store.sessions.liveCountByKid(clock.now()),
     byId: (id: string): Session | null => store.sessions.byId(id),
-    /** The refresh-token family of a session: each rotation, and where a reuse was caught. */
-    chain: (id: string): RefreshTokenRow[] => store.sessions.tokensOf(id),
+    /** The refresh-token family of a session: each rotation, its grace answers, and where a reuse was caught. */
+    chain(id: string): ChainLink[] {
+      const answers = store.sessions.graceAnswersOf(id)
+      return store.sessions.tokensOf(id).map((row) => ({ ...row, graceAnswers: answers.filter((a) => a.tokenId === row.id) }))
+    },
     /** Revoked sessions whose tokens have not all expired: a JWKS verifier must still refuse them. */
-    // A replay inside the grace window issues a token up to MAX_GRACE_MS later than the one recorded.
+    // A grace answer issues an access token up to MAX_GRACE_MS after the one recorded.
     revokedWithLiveTokens: (): string[] => store.sessions.revokedWithLiveTokens(clock.now() - MAX_GRACE_MS),
 
     /** Drops expired sessions from memory (the rows stay for the audit trail), and revocations

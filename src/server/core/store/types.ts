@@ -74,6 +74,16 @@ export interface RefreshTokenRow {
   readonly issuedUserAgent: string | null
   readonly usedAt: number | null
   readonly reuseDetectedAt: number | null
+  /** A hash of the address and user agent that used (rotated) it: only they get a grace answer. */
+  readonly usedFingerprint: string | null
+}
+
+/** A used refresh token presented again inside the grace window and answered with its child. */
+export interface GraceAnswer {
+  readonly tokenId: string
+  readonly at: number
+  readonly ip: string | null
+  readonly userAgent: string | null
 }
 
 export interface SessionStore {
@@ -99,8 +109,12 @@ export interface SessionStore {
   insertToken(row: RefreshTokenRow): void
   tokenByHash(hash: string): RefreshTokenRow | null
   tokenByGeneration(sessionId: string, generation: number): RefreshTokenRow | null
-  markTokenUsed(id: string, now: number): boolean
+  /** Compare-and-set: false when it was already used. */
+  markTokenUsed(id: string, now: number, fingerprint: string): boolean
   markReuse(id: string, now: number): void
+  insertGraceAnswer(answer: GraceAnswer): void
+  /** The grace answers of a session's refresh tokens, oldest first. */
+  graceAnswersOf(sessionId: string): GraceAnswer[]
 }
 
 export type KeyState = 'active' | 'verify-only' | 'retired'

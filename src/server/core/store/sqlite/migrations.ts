@@ -132,4 +132,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_user ON audit_events(user_id, at);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Who rotated a refresh token (a hash of address and user agent): a replay inside the grace
+      -- window is answered only for that client. Tokens rotated before this migration have none,
+      -- and a replay of them is treated as reuse.
+      ALTER TABLE refresh_tokens ADD COLUMN used_fingerprint TEXT;
+      -- Each grace-window answer, for the session's chain (the audit log has them too, until its
+      -- retention drops them).
+      CREATE TABLE refresh_grace_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_id TEXT NOT NULL REFERENCES refresh_tokens(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        ip TEXT,
+        user_agent TEXT
+      );
+      CREATE INDEX refresh_grace_answers_token ON refresh_grace_answers(token_id);
+    `,
+  },
 ]

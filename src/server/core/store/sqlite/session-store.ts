@@ -29,6 +29,14 @@ interface TokenRow {
   issued_user_agent: string | null
   used_at: number | null
   reuse_detected_at: number | null
+  used_fingerprint: string | null
+}
+
+interface GraceAnswerRow {
+  token_id: string
+  at: number
+  ip: string | null
+  user_agent: string | null
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -57,6 +65,7 @@ const toToken = (r: TokenRow): RefreshTokenRow => ({
   issuedUserAgent: r.issued_user_agent,
   usedAt: r.used_at,
   reuseDetectedAt: r.reuse_detected_at,
+  usedFingerprint: r.used_fingerprint,
 })
 
 export function createSessionStore(db: Db): SessionStore {
@@ -97,8 +106,11 @@ export function createSessionStore(db: Db): SessionStore {
   const tokenByHash = db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?')
   const tokenByGeneration = db.prepare('SELECT * FROM refresh_tokens WHERE session_id = ? AND generation = ?')
   // The `used_at IS NULL` guard makes marking a token used a compare-and-set.
-  const markUsed = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL')
+  const markUsed = db.prepare('UPDATE refresh_tokens SET used_at = ?, used_fingerprint = ? WHERE id = ? AND used_at IS NULL')
   const markReuse = db.prepare('UPDATE refresh_tokens SET reuse_detected_at = coalesce(reuse_detected_at, ?) WHERE id = ?')
+  const insertGraceAnswer = db.prepare('INSERT INTO refresh_grace_answers (token_id, at, ip, user_agent) VALUES (@tokenId, @at, @ip, @userAgent)')
+  const graceAnswersOf = db.prepare(`SELECT g.token_id, g.at, g.ip, g.user_agent FROM refresh_grace_answers g
+    JOIN refresh_tokens t ON t.id = g.token_id WHERE t.session_id = ? ORDER BY g.id`)
 
   return {
     insert: (s) => void insert.run(s),
@@ -141,7 +153,10 @@ export function createSessionStore(db: Db): SessionStore {
       const row = tokenByGeneration.get(sessionId, generation) as TokenRow | undefined
       return row ? toToken(row) : null
     },
-    markTokenUsed: (id, now) => markUsed.run(now, id).changes > 0,
+    markTokenUsed: (id, now, fingerprint) => markUsed.run(now, fingerprint, id).changes > 0,
     markReuse: (id, now) => void markReuse.run(now, id),
+    insertGraceAnswer: (answer) => void insertGraceAnswer.run(answer),
+    graceAnswersOf: (sessionId) =>
+      (graceAnswersOf.all(sessionId) as GraceAnswerRow[]).map((r) => ({ tokenId: r.token_id, at: r.at, ip: r.ip, userAgent: r.user_agent })),
   }
 }
