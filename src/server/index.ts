@@ -9,6 +9,7 @@ import { withDotEnv } from './core/config-dir.ts'
 import type { Clock } from './core/clock.ts'
 import { createAuthCore } from './core/core.ts'
 import type { AuthCore, Logger } from './core/core.ts'
+import type { BoundAddress } from './core/host-policy.ts'
 import { createApp } from './http/app.ts'
 import { createStreamHub } from './http/sse.ts'
 import type { StreamOptions } from './http/sse.ts'
@@ -52,8 +53,8 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
   const env = withDotEnv(options.env, join(options.configDir, '.env'))
   const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
   const streams = createStreamHub(options.streams)
-  let boundHost: string | null = null
-  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenHost: () => boundHost })
+  let bound: BoundAddress | null = null
+  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenAddress: () => bound })
   const headersTimeout = options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
   const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS)
   const server = createServer(
@@ -96,7 +97,7 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
         server.listen(port, host, () => {
           server.off('error', reject)
           const address = server.address() as AddressInfo
-          boundHost = address.address
+          bound = { host: address.address, port: address.port }
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
           resolve({ host: address.address, port: address.port, url: `http://${shown}:${address.port}` })
         })

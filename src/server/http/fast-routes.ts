@@ -46,7 +46,8 @@ export const FORM_PARAMETER_LIMIT = 50
 
 const REFRESH_PATH = '/api/v1/refresh'
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: unknown): void {
+/** A JSON answer with the API headers; app.ts writes its Host refusal with it too. */
+export function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: unknown): void {
   const json = JSON.stringify(body)
   res.writeHead(status, { ...API_HEADERS, ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
   res.end(json)
