@@ -1,6 +1,7 @@
 // Forward auth for real: Debian's nginx runs deploy/nginx/forward-auth.conf (the README's snippet,
 // only the two addresses swapped for live ports) in front of a tiny app, with authdock answering
-// its auth_request subrequests.
+// its auth_request subrequests; and Debian's Chromium, holding the admin's cookie, meets a page on
+// another port that posts a form to that app.
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
