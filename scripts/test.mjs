@@ -30,8 +30,9 @@ function includes(files, target) {
 }
 
 const PACKAGES = [
-  { binary: '/usr/sbin/nginx', pkg: 'nginx', neededBy: join('test', 'forward-auth', 'nginx.test.ts') },
-  { binary: '/usr/bin/chromium', pkg: 'chromium', neededBy: join('test', 'console') },
+  { binary: '/usr/sbin/nginx', pkg: 'nginx', neededBy: [join('test', 'forward-auth', 'nginx.test.ts')] },
+  // The forward-auth test drives Chromium too (a form posted from another port).
+  { binary: '/usr/bin/chromium', pkg: 'chromium', neededBy: [join('test', 'console'), join('test', 'forward-auth', 'nginx.test.ts')] },
 ]
 
 function ensurePackage({ binary, pkg, neededBy }) {
@@ -39,11 +40,11 @@ function ensurePackage({ binary, pkg, neededBy }) {
   const root = process.getuid?.() === 0
   const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0
   if (root && apt) {
-    console.log(`${binary} is missing: installing Debian's ${pkg} with apt-get for ${neededBy}`)
+    console.log(`${binary} is missing: installing Debian's ${pkg} with apt-get for ${neededBy.join(', ')}`)
     aptInstall(pkg)
   }
   if (!existsSync(binary)) {
-    console.error(`${binary} is missing and could not be installed here: run \`sudo apt-get install ${pkg}\`; ${neededBy} fails until then.`)
+    console.error(`${binary} is missing and could not be installed here: run \`sudo apt-get install ${pkg}\`; ${neededBy.join(', ')} fail until then.`)
   }
 }
 
@@ -73,7 +74,7 @@ if (only.length === 0) {
   run('npx', ['electron-vite', 'build'])
   run('npx', ['vite', 'build', '--config', 'vite.server.config.ts', '--logLevel', 'warn'])
 }
-for (const p of PACKAGES) if (includes(only, p.neededBy)) ensurePackage(p)
+for (const p of PACKAGES) if (p.neededBy.some((f) => includes(only, f))) ensurePackage(p)
 
 // Node 20's test runner takes files, not directories: a directory given here is expanded.
 const expand = (f) => (statSync(f).isDirectory() ? testFiles(f, '.test.ts') : [f])

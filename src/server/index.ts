@@ -9,6 +9,7 @@ import { withDotEnv } from './core/config-dir.ts'
 import type { Clock } from './core/clock.ts'
 import { createAuthCore } from './core/core.ts'
 import type { AuthCore, Logger } from './core/core.ts'
+import type { BoundAddress } from './core/host-policy.ts'
 import { createApp } from './http/app.ts'
 import { createStreamHub } from './http/sse.ts'
 import type { StreamOptions } from './http/sse.ts'
@@ -23,8 +24,12 @@ export interface AuthServerOptions {
   readonly consoleDir?: string
   /** Heartbeat interval and cap of the event streams (tests shorten the heartbeat). */
   readonly streams?: StreamOptions
-  /** How long a client may take to send its headers, and its whole request (tests shorten them). */
-  readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number }
+  /**
+   * How long a client may take to send its headers (counted from the moment its connection is
+   * accepted, so also how long a connection that never sends a request stays open), its whole
+   * request, and how long a kept-alive connection may sit idle between requests (tests shorten them).
+   */
+  readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number; readonly keepAliveMs?: number }
 }
 
 export interface AuthServer {
@@ -39,6 +44,10 @@ export interface AuthServer {
 const MAX_HEADER_BYTES = 1_200_000
 const HEADERS_TIMEOUT_MS = 10_000
 const REQUEST_TIMEOUT_MS = 30_000
+/** Node's default, made explicit: browsers and proxies reopen a connection closed after it. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000
+/** How often a full connection cap is logged while connections are being refused. */
+const CAP_WARNING_INTERVAL_MS = 60_000
 /** What node:http's parser errors become; anything else is a 400. */
 const CLIENT_ERRORS: Record<string, [status: string, detail: string]> = {
   HPE_HEADER_OVERFLOW: ['431 Request Header Fields Too Large', 'Request headers are too large'],
@@ -52,19 +61,34 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
   const env = withDotEnv(options.env, join(options.configDir, '.env'))
   const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
   const streams = createStreamHub(options.streams)
-  let boundHost: string | null = null
-  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenHost: () => boundHost })
+  let bound: BoundAddress | null = null
+  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenAddress: () => bound })
   const headersTimeout = options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
   const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS)
   const server = createServer(
     {
+      // headersTimeout runs from the moment Node accepts a connection (its parser starts the clock
+      // then, not at the first byte), so a connection that never sends a request is closed after
+      // it too. An event stream is past its headers and so never cut by it (sse.ts).
       maxHeaderSize: MAX_HEADER_BYTES, headersTimeout, requestTimeout,
+      keepAliveTimeout: options.timeouts?.keepAliveMs ?? KEEP_ALIVE_TIMEOUT_MS,
       // Node checks the two timeouts only this often (30 s by default): a slow client (slowloris)
       // would hold its socket that much longer than the timeout says.
       connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 4)),
     },
     app,
   )
+  // Every connection is a file descriptor: past the cap a new one is closed as soon as it is
+  // accepted, so that idle connections by the thousand cannot exhaust them (and with them the
+  // database and key files) while the connections already open keep being served.
+  server.maxConnections = core.config.maxConnections
+  let capWarnedAt = -Infinity
+  server.on('drop', () => {
+    const now = Date.now()
+    if (now - capWarnedAt < CAP_WARNING_INTERVAL_MS) return
+    capWarnedAt = now
+    log.warn('connection cap reached: refusing new connections until some close (AUTHDOCK_MAX_CONNECTIONS)', { maxConnections: core.config.maxConnections })
+  })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy()
     const [status, detail] = CLIENT_ERRORS[err.code ?? ''] ?? ['400 Bad Request', 'Malformed request']
@@ -96,7 +120,7 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
         server.listen(port, host, () => {
           server.off('error', reject)
           const address = server.address() as AddressInfo
-          boundHost = address.address
+          bound = { host: address.address, port: address.port }
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
           resolve({ host: address.address, port: address.port, url: `http://${shown}:${address.port}` })
         })

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { ALGORITHMS } from '../../src/server/core/config.ts'
+import { ALGORITHMS, loadConfig } from '../../src/server/core/config.ts'
+import { allowedHosts, isHostAllowed } from '../../src/server/core/host-policy.ts'
 import {
   ROOT,
   deployFiles,
@@ -156,6 +157,26 @@ test('compose.rs256.yml: RS256 with keys on the volume, or from the environment 
   assert.match(String(envVariant.LANGFLOW_PUBLIC_KEY), /^\$\{LANGFLOW_PUBLIC_KEY/)
 })
 
+/**
+ * Whether the server, started with these variables and bound to the image's wildcard address,
+ * answers a request with this Host (core/host-policy.ts, the very check of every request).
+ */
+function answersHost(env: Record<string, unknown>, host: string): boolean {
+  const pick = (name: string) => (typeof env[name] === 'string' ? env[name] : undefined)
+  const { config } = loadConfig({ AUTHDOCK_ALLOWED_HOSTS: pick('AUTHDOCK_ALLOWED_HOSTS'), AUTHDOCK_ISSUER: pick('AUTHDOCK_ISSUER') })
+  return isHostAllowed(host, allowedHosts(config, { host: '0.0.0.0', port: Number(PORT) }))
+}
+
+for (const file of COMPOSE_FILES) {
+  test(`${file}: other containers reach the server by its service name`, () => {
+    const [compose] = parseYaml(file)
+    const env = objAt(compose, 'services', 'authdock', 'environment')
+    assert.ok(answersHost(env, `authdock:${PORT}`), 'AUTHDOCK_ALLOWED_HOSTS lists the service name')
+    assert.ok(answersHost(env, `127.0.0.1:${PORT}`), 'the published loopback port')
+    assert.ok(!answersHost(env, `evil.example:${PORT}`))
+  })
+}
+
 /** The manifest's documents by kind; with the Secret's commented key entries made live if asked. */
 function manifest(withKeys: boolean): Map<string, Obj> {
   const text = withKeys ? read(MANIFEST).replace(/^(\s*)# ((?:private|public)-key: \|$|  .*-----.*$|  [A-Za-z0-9+/]+\.\.\.$)/gm, '$1$2') : read(MANIFEST)
@@ -227,10 +248,17 @@ test('k8s: one non-root replica with the PVC at the config dir, probes on the he
     // Ports: probes and Service reach the port the server binds.
     const ports = listAt(container, 'ports').map((p) => objAt(p))
     const portOf = (ref: unknown) => String(ports.find((p) => p.name === ref || p.containerPort === ref)?.containerPort)
+    // The Host the kubelet sends: the pod's IP unless the probe names one; the server refuses an
+    // unknown Host (421), so each probe names one it answers. Pods reach it by the Service's name.
+    const literalEnv = Object.fromEntries(env.filter((e) => typeof e.value === 'string').map((e) => [String(e.name), e.value]))
+    assert.ok(!answersHost(literalEnv, `10.1.2.3:${PORT}`), 'a pod IP is not answered')
     for (const probe of ['livenessProbe', 'readinessProbe']) {
       assert.equal(at(container, probe, 'httpGet', 'path'), HEALTH_PATH, `${probe} checks health`)
       assert.equal(portOf(at(container, probe, 'httpGet', 'port')), PORT, `${probe} on the server's port`)
+      const host = listAt(container, probe, 'httpGet', 'httpHeaders').map((h) => objAt(h)).find((h) => String(h.name).toLowerCase() === 'host')
+      assert.ok(host !== undefined && answersHost(literalEnv, `${String(host.value)}:${PORT}`), `${probe} sends a Host the server answers`)
     }
+    assert.ok(answersHost(literalEnv, `${String(at(service, 'metadata', 'name'))}:${PORT}`), 'the Service name is answered')
     const [servicePort] = listAt(service, 'spec', 'ports')
     assert.equal(portOf(at(servicePort, 'targetPort')), PORT)
     assert.deepEqual(at(service, 'spec', 'selector'), at(deployment, 'spec', 'template', 'metadata', 'labels'))

@@ -1,6 +1,7 @@
 // Forward auth for real: Debian's nginx runs deploy/nginx/forward-auth.conf (the README's snippet,
 // only the two addresses swapped for live ports) in front of a tiny app, with authdock answering
-// its auth_request subrequests.
+// its auth_request subrequests; and Debian's Chromium, holding the admin's cookie, meets a page on
+// another port that posts a form to that app.
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -13,6 +14,10 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { AddressInfo } from 'node:net'
+import { chromium } from '@playwright/test'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.ts'
+import { ACCESS_COOKIE } from '../../src/server/http/cookies.ts'
 import { call, login, startServer, tempDir, testEnv } from '../helpers.ts'
 
 const NGINX = '/usr/sbin/nginx'
@@ -32,8 +37,18 @@ interface Seen {
   bodyBytes: number
 }
 
-/** The protected app: answers every request with the X-Auth-* headers nginx handed it. */
-async function startApp(t: TestContext): Promise<number> {
+/** The protected app's page with a form that posts to the app itself, sent as soon as it loads. */
+const OWN_FORM_PATH = '/app/form'
+const SUBMIT_PATH = '/app/submit'
+const autoPostingForm = (action: string) =>
+  `<!doctype html><form method="post" action="${action}"><input name="amount" value="100"></form><script>document.forms[0].submit()</script>`
+
+/**
+ * The protected app: answers every request with the X-Auth-* headers nginx handed it (as JSON),
+ * except its own form page; `seen` is every request that reached it.
+ */
+async function startApp(t: TestContext): Promise<{ port: number; seen: Seen[] }> {
+  const seen: Seen[] = []
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let bodyBytes = 0
     req.on('data', (chunk: Buffer) => void (bodyBytes += chunk.length))
@@ -42,7 +57,7 @@ async function startApp(t: TestContext): Promise<number> {
         const v = req.headers[name]
         return Array.isArray(v) ? v.join(',') : v
       }
-      const seen: Seen = {
+      const request: Seen = {
         method: req.method ?? '',
         url: req.url ?? '',
         user: header('x-auth-user'),
@@ -50,15 +65,21 @@ async function startApp(t: TestContext): Promise<number> {
         superuser: header('x-auth-superuser'),
         bodyBytes,
       }
+      seen.push(request)
+      if (req.url === OWN_FORM_PATH) {
+        res.setHeader('content-type', 'text/html')
+        res.end(autoPostingForm(SUBMIT_PATH))
+        return
+      }
       res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify(seen))
+      res.end(JSON.stringify(request))
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
   const address = server.address()
   assert.ok(address !== null && typeof address === 'object')
-  return address.port
+  return { port: address.port, seen }
 }
 
 /** A port that was free a moment ago (nginx cannot be told to pick one itself). */
@@ -151,9 +172,9 @@ async function startNginx(t: TestContext, snippet: string): Promise<string> {
 
 test('nginx auth_request in front of an app, with authdock deciding', async (t) => {
   const authdock = await startServer(t, { env: testEnv({ LANGFLOW_NEW_USER_IS_ACTIVE: 'true' }) })
-  const appPort = await startApp(t)
+  const app = await startApp(t)
   const authdockPort = Number(new URL(authdock.url).port)
-  const proxy = await startNginx(t, snippetFor(authdockPort, appPort))
+  const proxy = await startNginx(t, snippetFor(authdockPort, app.port))
 
   const admin = await login(authdock.url)
   const whoami = await call(authdock.url, 'GET', '/api/v1/users/whoami', { token: admin.access })
@@ -259,6 +280,51 @@ test('nginx auth_request in front of an app, with authdock deciding', async (t) 
     assert.equal(r.status, 500)
     assert.equal(r.seen, null)
   })
+})
+
+// The attack of issue 12 item 17 in a real browser: the admin's browser holds the access cookie
+// for 127.0.0.1 (cookies do not separate ports), and a page on another port posts a form to the
+// app behind nginx. SameSite=Lax sends the cookie along (another port is the same site), so only
+// the forward-auth answer stands between that form and the app.
+test('in Chromium: a form another port posts with the admin\'s cookie never reaches the app; the app\'s own form does', async (t) => {
+  const authdock = await startServer(t)
+  const app = await startApp(t)
+  const proxy = await startNginx(t, snippetFor(Number(new URL(authdock.url).port), app.port))
+  const admin = await login(authdock.url)
+
+  // The other page: another port of 127.0.0.1, posting to the protected app as soon as it loads.
+  const attacker = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html')
+    res.end(autoPostingForm(`${proxy}${SUBMIT_PATH}`))
+  })
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => attacker.close(() => resolve())))
+  const attackerPort = (attacker.address() as AddressInfo).port
+  assert.notEqual(attackerPort, new URL(proxy).port)
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  t.after(() => browser.close())
+  const context = await browser.newContext()
+  // As the server sets it at login (cookies.ts), for the host of every port.
+  await context.addCookies([{ name: ACCESS_COOKIE, value: admin.access, domain: '127.0.0.1', path: '/', sameSite: 'Lax', httpOnly: false, secure: false }])
+  const page = await context.newPage()
+  const submitted = () => page.waitForResponse((r) => r.url() === `${proxy}${SUBMIT_PATH}` && r.request().method() === 'POST')
+  const posts = () => app.seen.filter((s) => s.method === 'POST')
+
+  const foreign = submitted()
+  await page.goto(`http://127.0.0.1:${attackerPort}/`)
+  const refused = await foreign
+  assert.equal(refused.status(), 403, 'nginx answers the forward-auth 403')
+  assert.deepEqual(posts(), [], 'the app never received the cross-site POST')
+
+  const own = submitted()
+  await page.goto(`${proxy}${OWN_FORM_PATH}`)
+  const accepted = await own
+  assert.equal(accepted.status(), 200)
+  assert.equal(posts().length, 1, 'the app\'s own form went through')
+  assert.equal(posts()[0]?.user, 'admin', 'as the admin, by cookie')
+  assert.equal(posts()[0]?.url, SUBMIT_PATH)
+  assert.ok(app.seen.some((s) => s.method === 'GET' && s.url === OWN_FORM_PATH && s.user === 'admin'), 'the page itself was served by cookie')
 })
 
 // The README shows the snippet; this keeps its copy from drifting from the file tested above.

@@ -66,7 +66,7 @@ function rawExchange(port: number, chunks: string[], gapMs: number): Promise<{ t
 test('headers over the cap get a JSON 431; a token over the length cap is refused before any key is looked up', async (t) => {
   const { url } = await startSecure(t)
   const port = Number(new URL(url).port)
-  const huge = `GET /api/v1/users/whoami HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(1_300_000)}\r\n\r\n`
+  const huge = `GET /api/v1/users/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(1_300_000)}\r\n\r\n`
   const r = await rawExchange(port, [huge], 0)
   assert.match(r.text, /^HTTP\/1\.1 431 /)
   const body = JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4))
@@ -86,8 +86,8 @@ test('headers over the cap get a JSON 431; a token over the length cap is refuse
 test('a client sending its headers or its body byte by byte is cut off with a JSON 408; others are served meanwhile', async (t) => {
   const { url } = await startSecure(t, { timeouts: { headersMs: 600, requestMs: 1200 } })
   const port = Number(new URL(url).port)
-  const slowHeaders = ['GET /api/v1/health HTTP/1.1\r\nHost: x\r\n', ...'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.split('')]
-  const slowBody = ['POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n', ...'{"username":"admin","password":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.split('')]
+  const slowHeaders = ['GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n', ...'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.split('')]
+  const slowBody = ['POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n', ...'{"username":"admin","password":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.split('')]
   // Each would take 10 s or more at this pace; the timeouts must end them long before.
   const exchanges = [rawExchange(port, slowHeaders, 100), rawExchange(port, slowBody, 100)]
   const others = await Promise.all(Array.from({ length: 5 }, () => send(url, 'GET', '/api/v1/health')))

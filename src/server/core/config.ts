@@ -4,6 +4,8 @@
 
 import { availableParallelism } from 'node:os'
 import { ConfigError } from './errors.ts'
+import { parseHost } from './host-policy.ts'
+import type { HostRule } from './host-policy.ts'
 
 export const ALGORITHMS = ['HS256', 'RS256', 'RS512'] as const
 export type Algorithm = (typeof ALGORITHMS)[number]
@@ -38,6 +40,10 @@ export interface Config {
   readonly hashWorkers: number
   /** Other origins allowed to call the API from a browser, with credentials (exact origins). */
   readonly corsOrigins: readonly string[]
+  /** Host headers answered besides loopback names and the issuer's host (host-policy.ts). */
+  readonly allowedHosts: readonly HostRule[]
+  /** Connections open at once; one more is closed as soon as it is accepted. */
+  readonly maxConnections: number
   readonly cookies: {
     readonly access: CookieSettings
     readonly refresh: CookieSettings
@@ -112,6 +118,19 @@ const originList: Parser<readonly string[]> = (raw, name) =>
       return origin
     }),
   )
+/**
+ * Comma-separated host names or addresses, each optionally with a port (`auth.internal`,
+ * `authdock:7861`, `[fd00::5]`), as they appear in a Host header. No scheme, path or wildcard:
+ * a pattern that matched more than meant would undo what the list is for.
+ */
+const hostList: Parser<readonly HostRule[]> = (raw, name) =>
+  Object.freeze(
+    raw.split(',').map((h) => h.trim()).filter((h) => h !== '').map((entry) => {
+      const rule = parseHost(entry)
+      if (rule === null) throw new ConfigError(`${name}: "${entry}" is not a host such as auth.example.com or authdock:7861 (a name or address, optionally with a port; no scheme, path or wildcard)`)
+      return Object.freeze(rule)
+    }),
+  )
 const optional = <T>(p: Parser<T>): Parser<T | null> => (raw, name) => (raw.trim() === '' ? null : p(raw, name))
 
 // One row per variable: its parser and default. `saved` marks those the admin API may persist.
@@ -143,6 +162,10 @@ const settings = {
   LANGFLOW_REFRESH_HTTPONLY: { parse: bool, fallback: true },
   LANGFLOW_COOKIE_DOMAIN: { parse: optional(text), fallback: null },
   AUTHDOCK_CORS_ORIGINS: { parse: originList, fallback: Object.freeze([]) as readonly string[] },
+  AUTHDOCK_ALLOWED_HOSTS: { parse: hostList, fallback: Object.freeze([]) as readonly HostRule[] },
+  // Each connection is a file descriptor: well under the usual limits, far above what the local
+  // apps and browsers of one machine hold open.
+  AUTHDOCK_MAX_CONNECTIONS: { parse: integer(1, 1_000_000, 'connections'), fallback: 1024 },
 } satisfies Record<string, { parse: Parser<unknown>; fallback: unknown; saved?: boolean; savedAbove?: number }>
 
 export type SettingName = keyof typeof settings
@@ -222,6 +245,8 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
     bcryptCost: v.AUTHDOCK_BCRYPT_COST,
     hashWorkers: v.AUTHDOCK_HASH_WORKERS,
     corsOrigins: v.AUTHDOCK_CORS_ORIGINS,
+    allowedHosts: v.AUTHDOCK_ALLOWED_HOSTS,
+    maxConnections: v.AUTHDOCK_MAX_CONNECTIONS,
     cookies: Object.freeze({
       access: Object.freeze({ sameSite: v.LANGFLOW_ACCESS_SAME_SITE, secure: v.LANGFLOW_ACCESS_SECURE, httpOnly: v.LANGFLOW_ACCESS_HTTPONLY }),
       refresh: Object.freeze({ sameSite: v.LANGFLOW_REFRESH_SAME_SITE, secure: v.LANGFLOW_REFRESH_SECURE, httpOnly: v.LANGFLOW_REFRESH_HTTPONLY }),

@@ -35,6 +35,7 @@ export type AuthErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'CONFIRMATION_REQUIRED'
   | 'TOO_MANY_STREAMS'
+  | 'HOST_NOT_ALLOWED'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
+import { isCrossSiteWrite } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
 import { ACCESS_COOKIE, readCookie } from './cookies.ts'
 
@@ -13,17 +14,6 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   if (header === undefined) return undefined
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
   return m?.[1]
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-/** An Origin header's host (with port), lower case; null for `null` or anything unparsable. */
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host
-  } catch {
-    return null
-  }
 }
 
 /**
@@ -35,13 +25,10 @@ function hostOf(origin: string): string | null {
  * header and are not affected. Exported for the routes that read the refresh cookie.
  */
 export function requireOwnOrigin(req: IncomingMessage): void {
-  if (SAFE_METHODS.has(req.method ?? 'GET')) return
-  const origin = req.headers.origin
-  const site = req.headers['sec-fetch-site']
-  // The host, not the scheme: behind a proxy that ends TLS the page is https and this socket is not.
-  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
-    (origin !== undefined && hostOf(origin) !== (req.headers.host ?? '').toLowerCase())
-  if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+  const { origin, host } = req.headers
+  if (isCrossSiteWrite({ method: req.method, origin, secFetchSite: req.headers['sec-fetch-site'], host })) {
+    throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+  }
 }
 
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */

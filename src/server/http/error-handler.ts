@@ -40,6 +40,8 @@ const statusFor: Record<AuthErrorCode, number> = {
   SESSION_NOT_FOUND: 404,
   CONFIRMATION_REQUIRED: 400,
   TOO_MANY_STREAMS: 429,
+  // RFC 9110 §15.5.20: this server is not the one that name is meant for (a DNS-rebinding page).
+  HOST_NOT_ALLOWED: 421,
 }
 
 /** What an AuthError becomes on the wire: shared by the Express routes and the fast path. */

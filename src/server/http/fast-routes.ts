@@ -14,6 +14,7 @@ import type { CookieJar } from './cookies.ts'
 import { resolvePrincipal } from './credentials.ts'
 import { userRead } from './dto.ts'
 import { authErrorReply, parserMessages } from './error-handler.ts'
+import { forwardAuthReply } from './forward-auth.ts'
 import { refreshSession } from './refresh.ts'
 
 /**
@@ -25,16 +26,7 @@ export const API_HEADERS = {
   'Cache-Control': 'no-store',
 } as const
 
-/** nginx auth_request, Traefik forwardAuth, Caddy forward_auth: who the caller is, in headers. */
-function forwardAuthReply(principal: Principal) {
-  const { user } = principal
-  return {
-    headers: { 'X-Auth-User': encodeURIComponent(user.username), 'X-Auth-User-Id': user.id, 'X-Auth-Superuser': String(user.isSuperuser) },
-    body: { user_id: user.id, username: user.username, is_superuser: user.isSuperuser, session_id: principal.sessionId },
-  }
-}
-
-const ROUTES: Record<string, (p: Principal) => { headers?: Record<string, string>; body: unknown }> = {
+const ROUTES: Record<string, (p: Principal, req: IncomingMessage) => { headers?: Record<string, string>; body: unknown }> = {
   '/api/v1/users/whoami': (p) => ({ body: userRead(p.user) }),
   '/api/v1/auth/verify': forwardAuthReply,
 }
@@ -46,7 +38,8 @@ export const FORM_PARAMETER_LIMIT = 50
 
 const REFRESH_PATH = '/api/v1/refresh'
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: unknown): void {
+/** A JSON answer with the API headers; app.ts writes its Host refusal with it too. */
+export function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: unknown): void {
   const json = JSON.stringify(body)
   res.writeHead(status, { ...API_HEADERS, ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
   res.end(json)
@@ -203,7 +196,7 @@ export function createFastRoutes(core: AuthCore, cookies: CookieJar, log: Logger
     try {
       const principal = resolvePrincipal(core, req)
       if (principal === null) throw new AuthError('NOT_AUTHENTICATED', 'No authentication credentials provided')
-      const reply = route(principal)
+      const reply = route(principal, req)
       send(res, 200, reply.headers ?? {}, reply.body)
     } catch (err) {
       fail(res, req, path, err)

@@ -5,8 +5,10 @@ import { Router } from 'express'
 import type { Request, Response } from 'express'
 import { ALGORITHMS } from '../../core/config.ts'
 import type { AuthCore } from '../../core/core.ts'
+import { publicBaseUrl } from '../../core/host-policy.ts'
+import type { BoundAddress } from '../../core/host-policy.ts'
 
-export function wellKnownRoutes(core: AuthCore): Router {
+export function wellKnownRoutes(core: AuthCore, listenAddress: () => BoundAddress | null): Router {
   const router = Router()
 
   router.get('/.well-known/jwks.json', async (req, res) => {
@@ -27,11 +29,10 @@ export function wellKnownRoutes(core: AuthCore): Router {
 
   // Discovery (OpenID Connect Discovery / RFC 8414 field names) so client libraries find the JWKS,
   // the token, introspection and revocation endpoints without configuration.
-  const discovery = (req: Request, res: Response) => {
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`
-    // The URLs are built from Host: a shared cache must key on it.
-    // vary(), not set(): Vary may already name Origin (cors.ts).
-    res.set('Cache-Control', 'public, max-age=300').vary('Host')
+  // The URLs come from configuration, never from the request's Host (host-policy.ts).
+  const discovery = (_req: Request, res: Response) => {
+    const base = publicBaseUrl(core.config, listenAddress())
+    res.set('Cache-Control', 'public, max-age=300')
     res.json({
       issuer: core.config.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,
