@@ -35,6 +35,7 @@ export type AuthErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'CONFIRMATION_REQUIRED'
   | 'TOO_MANY_STREAMS'
+  | 'DUPLICATE_COOKIE'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

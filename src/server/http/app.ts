@@ -11,6 +11,7 @@ import { createErrorHandler, notFound } from './error-handler.ts'
 import { API_HEADERS, BODY_LIMIT_BYTES, FORM_PARAMETER_LIMIT, createFastRoutes } from './fast-routes.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
+import { consoleRoutes } from './routes/console.ts'
 import { localAppRoutes } from './routes/local-apps.ts'
 import { createStreamHub } from './sse.ts'
 import type { StreamHub } from './sse.ts'
@@ -43,6 +44,7 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
   api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: FORM_PARAMETER_LIMIT }))
   const cookies = createCookieJar(core.config)
   api.use(authRoutes(core, cookies))
+  api.use(consoleRoutes(core))
   api.use(userRoutes(core))
   api.use(apiKeyRoutes(core))
   api.use(localAppRoutes(core, streams))

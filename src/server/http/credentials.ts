@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
-import { ACCESS_COOKIE, readCookie } from './cookies.ts'
+import { singleCookie } from './cookie-guard.ts'
+import { ACCESS_COOKIE } from './cookies.ts'
 
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
@@ -36,20 +37,37 @@ function hostOf(origin: string): string | null {
  */
 export function requireOwnOrigin(req: IncomingMessage): void {
   if (SAFE_METHODS.has(req.method ?? 'GET')) return
+  if (fromAnotherOrigin(req)) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+}
+
+/** A browser's request made by a page of another origin (another port of this host included). */
+function fromAnotherOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin
   const site = req.headers['sec-fetch-site']
   // The host, not the scheme: behind a proxy that ends TLS the page is https and this socket is not.
-  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+  return (site !== undefined && site !== 'same-origin' && site !== 'none') ||
     (origin !== undefined && hostOf(origin) !== (req.headers.host ?? '').toLowerCase())
-  if (crossSite) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+}
+
+/**
+ * Login CSRF: a form on another page (another port of this host is enough) must not sign this
+ * browser in, as another user, through Langflow's login or refresh, which set cookies. Pages of
+ * this server and origins listed in AUTHDOCK_CORS_ORIGINS may; clients without a browser send no
+ * Origin nor Sec-Fetch-Site and are not affected.
+ */
+export function refuseCrossSiteLogin(req: IncomingMessage, corsOrigins: readonly string[]): void {
+  const origin = req.headers.origin
+  if (!fromAnotherOrigin(req) || (origin !== undefined && corsOrigins.includes(origin))) return
+  throw new AuthError('FORBIDDEN', 'Signing in from another site\'s page is refused (login CSRF); list the origin in AUTHDOCK_CORS_ORIGINS if it is yours')
 }
 
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */
 export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
   const bearer = bearerToken(req)
   if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
-  const cookie = readCookie(req, ACCESS_COOKIE)
-  if (cookie !== undefined && cookie !== '') {
+  // Sent twice, one copy was written by another page (cookie-guard.ts): refused, never guessed at.
+  const cookie = singleCookie(req, ACCESS_COOKIE, [core.config.cookies.domain])
+  if (cookie !== undefined) {
     requireOwnOrigin(req)
     return core.authenticate.token(cookie)
   }

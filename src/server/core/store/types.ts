@@ -101,6 +101,10 @@ export interface SessionStore {
   tokenByGeneration(sessionId: string, generation: number): RefreshTokenRow | null
   markTokenUsed(id: string, now: number): boolean
   markReuse(id: string, now: number): void
+  /** Stores the SHA-256 of a session's console binding (sessions/binding.ts); only while it has none. */
+  setBindingHash(sessionId: string, hash: string): boolean
+  /** The session's binding hash; null for a session created without one (or unknown). */
+  bindingHashOf(sessionId: string): string | null
 }
 
 export type KeyState = 'active' | 'verify-only' | 'retired'

@@ -132,4 +132,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_user ON audit_events(user_id, at);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The SHA-256 of the per-browser secret a console session was created with (issue 12): its
+      -- refresh token is honoured only together with that secret. NULL for every other session.
+      ALTER TABLE sessions ADD COLUMN binding_hash TEXT;
+    `,
+  },
 ]

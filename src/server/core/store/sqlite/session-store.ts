@@ -99,6 +99,9 @@ export function createSessionStore(db: Db): SessionStore {
   // The `used_at IS NULL` guard makes marking a token used a compare-and-set.
   const markUsed = db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL')
   const markReuse = db.prepare('UPDATE refresh_tokens SET reuse_detected_at = coalesce(reuse_detected_at, ?) WHERE id = ?')
+  // Set once: a binding is never replaced, so checking it before a refresh needs no transaction.
+  const setBinding = db.prepare('UPDATE sessions SET binding_hash = ? WHERE id = ? AND binding_hash IS NULL')
+  const bindingOf = db.prepare('SELECT binding_hash FROM sessions WHERE id = ?').pluck()
 
   return {
     insert: (s) => void insert.run(s),
@@ -143,5 +146,7 @@ export function createSessionStore(db: Db): SessionStore {
     },
     markTokenUsed: (id, now) => markUsed.run(now, id).changes > 0,
     markReuse: (id, now) => void markReuse.run(now, id),
+    setBindingHash: (sessionId, hash) => setBinding.run(hash, sessionId).changes > 0,
+    bindingHashOf: (sessionId) => (bindingOf.get(sessionId) as string | null | undefined) ?? null,
   }
 }
