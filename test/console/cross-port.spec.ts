@@ -75,22 +75,27 @@ otherOrigin('a page on another port finds no credential in document.cookie, and 
 
 otherOrigin('cookies another port writes do not put the console in that user\'s session: duplicates are refused and cleared, a planted login is refused', async ({ server, admin, adminClient, other }) => {
   await adminClient.createUser(MALLORY.username, MALLORY.password)
-  const mallory = await malloryLogins(server.url)
+  const langflow = new Client(server.url, 'mallory-script/1.0')
+  await langflow.login(MALLORY.username, MALLORY.password)
   const context = admin.context()
 
-  // Her tokens written as Langflow's cookies (path /), and her console cookie twice: a
-  // path-scoped copy (sent first) and one at our own path (ours is HttpOnly: the browser keeps it).
+  // Her Langflow tokens written as Langflow's cookies, at path / as the server sets them.
   await other.page.evaluate((m) => {
     document.cookie = `access_token_lf=${m.access}; path=/`
     document.cookie = `refresh_token_lf=${m.refresh}; path=/`
-    document.cookie = `authdock_console=${encodeURIComponent(m.consoleCookie)}; path=/api/v1/console/refresh`
-    document.cookie = `authdock_console=${encodeURIComponent(m.consoleCookie)}; path=/api/v1/console`
-  }, mallory)
-
+  }, { access: langflow.accessToken, refresh: langflow.refreshToken })
   // Signed in, the console stays the admin's: its calls carry its own Bearer token, no cookie.
   await admin.getByRole('link', { name: 'Users' }).click()
   await expect(admin.locator('tr[data-username="mallory"]')).toBeVisible()
   await expect(admin.locator('.sidebar-foot')).toContainText(ADMIN.username)
+
+  // Her console cookie twice: a path-scoped copy (sent first) and one at our own path (ours is
+  // HttpOnly: the browser keeps ours and ignores that one).
+  const mallory = await malloryLogins(server.url)
+  await other.page.evaluate((m) => {
+    document.cookie = `authdock_console=${encodeURIComponent(m.consoleCookie)}; path=/api/v1/console/refresh`
+    document.cookie = `authdock_console=${encodeURIComponent(m.consoleCookie)}; path=/api/v1/console`
+  }, mallory)
 
   // A reload restores through the refresh cookie, which now comes twice: refused, every copy
   // cleared, and the console signed out, not signed in as mallory.
@@ -122,7 +127,6 @@ otherOrigin('a login form posted from another port is refused by Langflow\'s log
   await adminClient.createUser(MALLORY.username, MALLORY.password)
   const context = admin.context()
   const before = await serverCookies(context, `${server.url}/api/v1/console/refresh`)
-  expect(Object.keys(before)).toContain('authdock_console@/api/v1/console')
 
   for (const path of ['/api/v1/login', '/api/v1/console/login']) {
     const target = `${server.url}${path}`
@@ -150,6 +154,7 @@ otherOrigin('a login form posted from another port is refused by Langflow\'s log
   // No Langflow cookie, and the console's own cookie untouched.
   const after = await serverCookies(context, `${server.url}/api/v1/console/refresh`)
   expect(Object.keys(after).filter((k) => /^(access|refresh)_token_lf@/.test(k))).toEqual([])
+  expect(Object.keys(before)).toContain('authdock_console@/api/v1/console')
   expect(after['authdock_console@/api/v1/console']).toBe(before['authdock_console@/api/v1/console'])
   await admin.reload()
   await expect(admin.locator('.sidebar-foot')).toContainText(ADMIN.username)
