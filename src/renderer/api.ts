@@ -100,9 +100,11 @@ type CallOptions = { body?: unknown; query?: Query; signal?: AbortSignal; header
  */
 async function sendSignedIn(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
   const go = () => send(method, path, opts.body, opts.query, opts.signal, opts.headers)
-  if (accessToken === null) await refreshSession()
+  const restoring = accessToken === null
+  if (restoring) await refreshSession()
   const res = await go()
-  return res.status === 401 && (await refreshSession()) ? go() : res
+  // A token just restored (or none to be had) is not refreshed a second time.
+  return res.status === 401 && !restoring && (await refreshSession()) ? go() : res
 }
 
 /** A signed-in answer that must be a success; a 401 that a refresh did not cure signs the console out. */
