@@ -1,10 +1,14 @@
 // The console's one typed HTTP client: same-origin calls to the auth server's API, in Electron and
-// in a browser alike. The session lives in the server's cookies (Langflow's access and refresh
-// cookies); an expired access token is refreshed once, transparently, and the call retried.
+// in a browser alike. The access token lives in this module only and goes out as a Bearer token;
+// API calls send no cookies at all (Langflow's cookies, or ones another page planted, never speak
+// for the console). The refresh token is an HttpOnly cookie only the console routes see, bound to
+// a secret in this origin's localStorage (binding.ts); an expired access token is refreshed once,
+// transparently, and the call retried, and a reload restores the session the same way.
 
 import type {
   AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RotateResult, SessionDetail, SessionPage, Settings, UserChange, UserRead,
 } from '../shared/api-types.ts'
+import { BINDING_HEADER, browserBinding } from './binding.ts'
 
 export class ApiError extends Error {
   constructor(
@@ -34,21 +38,46 @@ function url(path: string, query?: Query): string {
   return `/api/v1${path}${qs === '' ? '' : `?${qs}`}`
 }
 
-async function send(method: string, path: string, body?: unknown, query?: Query, signal?: AbortSignal): Promise<Response> {
-  const init: RequestInit = { method, signal, credentials: 'same-origin', headers: { Accept: 'application/json' } }
-  if (body instanceof URLSearchParams) init.body = body
-  else if (body !== undefined) {
+/** The signed-in session's access token: in memory only, never in a cookie or storage a script of another port could read. */
+let accessToken: string | null = null
+
+async function send(method: string, path: string, body?: unknown, query?: Query, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra }
+  if (accessToken !== null) headers.Authorization = `Bearer ${accessToken}`
+  const init: RequestInit = { method, signal, credentials: 'omit', headers }
+  if (body !== undefined) {
     init.body = JSON.stringify(body)
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
+    headers['Content-Type'] = 'application/json'
   }
   return fetch(url(path, query), init)
 }
 
+/** The console session routes: the only requests that carry a cookie (the HttpOnly refresh cookie) and the binding. */
+async function sendSession(route: 'login' | 'refresh' | 'logout', body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', [BINDING_HEADER]: browserBinding() }
+  if (accessToken !== null && route === 'logout') headers.Authorization = `Bearer ${accessToken}`
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  return fetch(`/api/v1/console/${route}`, { method: 'POST', credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) })
+}
+
+/** Keeps the access token of a login or refresh answer; false when it was refused. */
+async function takeTokens(res: Response): Promise<boolean> {
+  if (!res.ok) return false
+  const body = (await res.json()) as { access_token?: unknown }
+  if (typeof body.access_token !== 'string') return false
+  accessToken = body.access_token
+  return true
+}
+
 let refreshing: Promise<boolean> | null = null
-/** One refresh at a time: parallel calls that all got a 401 wait on the same one. */
+/** One refresh at a time: parallel calls that all got a 401 (or a reload, with no token yet) wait on the same one. */
 function refreshSession(): Promise<boolean> {
-  refreshing ??= send('POST', '/refresh')
-    .then((res) => res.ok)
+  refreshing ??= sendSession('refresh')
+    .then(takeTokens)
+    .then((ok) => {
+      if (!ok) accessToken = null
+      return ok
+    })
     .catch(() => false)
     .finally(() => {
       refreshing = null
@@ -63,24 +92,34 @@ async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, typeof obj.code === 'string' ? obj.code : null, detail)
 }
 
-type CallOptions = { body?: unknown; query?: Query; signal?: AbortSignal }
+type CallOptions = { body?: unknown; query?: Query; signal?: AbortSignal; headers?: Record<string, string> }
 
-/** Sends with the signed-in session: on a 401 it refreshes the session once and sends again. */
+/**
+ * Sends with the signed-in session: with no token yet (a reload) it restores the session from the
+ * refresh cookie first; on a 401 it refreshes once and sends again.
+ */
 async function sendSignedIn(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
-  const go = () => send(method, path, opts.body, opts.query, opts.signal)
+  const go = () => send(method, path, opts.body, opts.query, opts.signal, opts.headers)
+  const restoring = accessToken === null
+  if (restoring) await refreshSession()
   const res = await go()
-  return res.status === 401 && (await refreshSession()) ? go() : res
+  // A token just restored (or none to be had) is not refreshed a second time.
+  return res.status === 401 && !restoring && (await refreshSession()) ? go() : res
 }
 
-/** A call that needs the signed-in session; a 401 that a refresh did not cure signs the console out. */
-async function call<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
-  const res = await sendSignedIn(method, path, opts)
+/** A signed-in answer that must be a success; a 401 that a refresh did not cure signs the console out. */
+async function checked(res: Response): Promise<Response> {
   if (res.status === 401) {
     onSignedOut()
     throw await errorOf(res)
   }
   if (!res.ok) throw await errorOf(res)
-  return (await res.json()) as T
+  return res
+}
+
+/** A call that needs the signed-in session. */
+async function call<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
+  return (await (await checked(await sendSignedIn(method, path, opts))).json()) as T
 }
 
 /** A call made before signing in: no refresh, no signed-out handling. */
@@ -94,8 +133,19 @@ export const api = {
   // Before sign-in
   setupStatus: () => open<{ needed: boolean }>('GET', '/setup'),
   setup: (code: string, username: string, password: string) => open<UserRead>('POST', '/setup', { code, username, password }),
-  login: (username: string, password: string) => open<unknown>('POST', '/login', new URLSearchParams({ username, password })),
-  logout: () => open<unknown>('POST', '/logout'),
+  async login(username: string, password: string): Promise<void> {
+    const res = await sendSession('login', { username, password })
+    if (!res.ok) throw await errorOf(res)
+    if (!(await takeTokens(res))) throw new ApiError(res.status, null, 'The server sent no access token')
+  },
+  /** Ends the session on the server (access token and refresh cookie) and forgets the token. */
+  async logout(): Promise<void> {
+    try {
+      await sendSession('logout')
+    } finally {
+      accessToken = null
+    }
+  },
   /** The signed-in user, or null when there is no usable session (after one refresh attempt). */
   async whoami(): Promise<UserRead | null> {
     const res = await sendSignedIn('GET', '/users/whoami')
@@ -139,7 +189,16 @@ export const api = {
 
   audit: (query: { type?: string; q?: string; skip: number; limit: number }, signal?: AbortSignal) =>
     call<AuditPage>('GET', '/admin/audit', { query, signal }),
-  auditExportUrl: (format: 'csv' | 'jsonl', query: { type?: string; q?: string }) => url('/admin/audit/export', { ...query, format }),
+  /** The export as a file to save: fetched with the Bearer token (a plain link would need a cookie). */
+  async auditExport(format: 'csv' | 'jsonl', query: { type?: string; q?: string }): Promise<{ blob: Blob; filename: string }> {
+    const res = await checked(await sendSignedIn('GET', '/admin/audit/export', { query: { ...query, format }, headers: { Accept: '*/*' } }))
+    const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `authdock-audit.${format}`
+    return { blob: await res.blob(), filename }
+  },
+
+  /** The live feed's stream (live.ts): opened with the Bearer token, resumed after `lastEventId` as an EventSource resumes. */
+  events: (lastEventId: string | null, signal: AbortSignal): Promise<Response> =>
+    sendSignedIn('GET', '/admin/events', { signal, headers: { Accept: 'text/event-stream', ...(lastEventId === null ? {} : { 'Last-Event-ID': lastEventId }) } }),
 
   inspect: (token: string) => call<Inspection>('POST', '/admin/inspect', { body: { token } }),
 }

@@ -226,7 +226,7 @@ test('token settings are saved and shown with their recommended ranges', async (
 test('the audit export downloads the log as CSV', async ({ admin }) => {
   await admin.getByRole('link', { name: 'Audit log' }).click()
   await expect(admin.locator('tr[data-type="login_succeeded"]').first()).toBeVisible()
-  const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('link', { name: 'Export CSV' }).click()])
+  const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('button', { name: 'Export CSV' }).click()])
   expect(download.suggestedFilename()).toMatch(/^authdock-audit-.*\.csv$/)
   const csv = readFileSync(await download.path(), 'utf8')
   expect(csv.split('\r\n')[0]).toBe('id,at,type,user_id,username,session_id,ip,user_agent,detail')

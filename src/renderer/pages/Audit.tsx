@@ -1,11 +1,11 @@
 // Audit log: filterable by type and text, live-updating (new events appear at the top), exportable
-// as CSV or JSON lines with the same filter.
+// as CSV or JSON lines with the same filter (fetched with the console's token, saved from a Blob).
 
 import { useState } from 'react'
 import type { AuditEventRead } from '../../shared/api-types.ts'
 import { AUDIT_TYPES } from '../../shared/audit-types.ts'
 import { api } from '../api.ts'
-import { LoadState, PageHeader, Pager, Time } from '../components/ui.tsx'
+import { LoadState, PageHeader, Pager, Time, errorText } from '../components/ui.tsx'
 import { RESET, useLiveEvents } from '../live.ts'
 import { hrefOf } from '../router.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
@@ -47,6 +47,28 @@ export function Audit() {
     if (matching.length > 0) setFresh((prev) => [...matching.reverse(), ...prev].slice(0, PAGE))
   })
 
+  // Fetched with the Bearer token and saved from a Blob: a plain link would need a cookie.
+  const [exporting, setExporting] = useState(false)
+  const [exportError, setExportError] = useState<string | null>(null)
+  const exportLog = async (format: 'csv' | 'jsonl') => {
+    setExporting(true)
+    setExportError(null)
+    try {
+      const { blob, filename } = await api.auditExport(format, filter)
+      const href = URL.createObjectURL(blob)
+      const a = document.createElement('a')
+      a.href = href
+      a.download = filename
+      a.click()
+      // The download has started from the click; the URL may go once it is read.
+      setTimeout(() => URL.revokeObjectURL(href), 60_000)
+    } catch (err) {
+      setExportError(errorText(err))
+    } finally {
+      setExporting(false)
+    }
+  }
+
   const total = (events.data?.total_count ?? 0) + fresh.length
   return (
     <>
@@ -60,13 +82,14 @@ export function Audit() {
           ))}
         </select>
         <input type="search" placeholder="Search user, IP, detail" aria-label="Search the audit log" value={text} onChange={(e) => setText(e.target.value)} />
-        <a className="button" href={api.auditExportUrl('csv', filter)} download>
+        <button onClick={() => void exportLog('csv')} disabled={exporting}>
           Export CSV
-        </a>
-        <a className="button" href={api.auditExportUrl('jsonl', filter)} download>
+        </button>
+        <button onClick={() => void exportLog('jsonl')} disabled={exporting}>
           Export JSON lines
-        </a>
+        </button>
       </PageHeader>
+      {exportError !== null && <p className="notice error" role="alert">Export failed: {exportError}</p>}
       <LoadState loading={events.loading} error={events.error} retry={events.reload} hasData={events.data !== null} empty={shown.length === 0} emptyText="No events match." />
       {shown.length > 0 && (
         <table className="table audit">

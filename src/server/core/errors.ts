@@ -36,6 +36,7 @@ export type AuthErrorCode =
   | 'CONFIRMATION_REQUIRED'
   | 'TOO_MANY_STREAMS'
   | 'HOST_NOT_ALLOWED'
+  | 'DUPLICATE_COOKIE'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

@@ -14,6 +14,7 @@ import { authErrorReply, createErrorHandler, notFound } from './error-handler.ts
 import { API_HEADERS, BODY_LIMIT_BYTES, FORM_PARAMETER_LIMIT, createFastRoutes, send } from './fast-routes.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
+import { consoleRoutes } from './routes/console.ts'
 import { localAppRoutes } from './routes/local-apps.ts'
 import { createStreamHub } from './sse.ts'
 import type { StreamHub } from './sse.ts'
@@ -47,6 +48,7 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
   api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: FORM_PARAMETER_LIMIT }))
   const cookies = createCookieJar(core.config)
   api.use(authRoutes(core, cookies))
+  api.use(consoleRoutes(core))
   api.use(userRoutes(core))
   api.use(apiKeyRoutes(core))
   api.use(localAppRoutes(core, streams))

@@ -7,7 +7,8 @@ import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import { isCrossSiteWrite } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
-import { ACCESS_COOKIE, readCookie } from './cookies.ts'
+import { singleCookie } from './cookie-guard.ts'
+import { ACCESS_COOKIE } from './cookies.ts'
 
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
@@ -25,18 +26,34 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  * header and are not affected. Exported for the routes that read the refresh cookie.
  */
 export function requireOwnOrigin(req: IncomingMessage): void {
+  if (crossSiteWrite(req)) throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
+}
+
+/** An unsafe request a page of another origin made (another port of this host included). */
+function crossSiteWrite(req: IncomingMessage): boolean {
   const { origin, host } = req.headers
-  if (isCrossSiteWrite({ method: req.method, origin, secFetchSite: req.headers['sec-fetch-site'], host })) {
-    throw new AuthError('FORBIDDEN', 'A request authenticated by cookie must come from this server\'s own pages')
-  }
+  return isCrossSiteWrite({ method: req.method, origin, secFetchSite: req.headers['sec-fetch-site'], host })
+}
+
+/**
+ * Login CSRF: a form on another page (another port of this host is enough) must not sign this
+ * browser in, as another user, through Langflow's login or refresh, which set cookies. Pages of
+ * this server and origins listed in AUTHDOCK_CORS_ORIGINS may; clients without a browser send no
+ * Origin nor Sec-Fetch-Site and are not affected.
+ */
+export function refuseCrossSiteLogin(req: IncomingMessage, corsOrigins: readonly string[]): void {
+  const origin = req.headers.origin
+  if (!crossSiteWrite(req) || (origin !== undefined && corsOrigins.includes(origin))) return
+  throw new AuthError('FORBIDDEN', 'Signing in from another site\'s page is refused (login CSRF); list the origin in AUTHDOCK_CORS_ORIGINS if it is yours')
 }
 
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */
 export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
   const bearer = bearerToken(req)
   if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
-  const cookie = readCookie(req, ACCESS_COOKIE)
-  if (cookie !== undefined && cookie !== '') {
+  // Sent twice, one copy was written by another page (cookie-guard.ts): refused, never guessed at.
+  const cookie = singleCookie(req, ACCESS_COOKIE, [core.config.cookies.domain])
+  if (cookie !== undefined) {
     requireOwnOrigin(req)
     return core.authenticate.token(cookie)
   }

@@ -5,6 +5,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { AuthErrorCode } from '../core/errors.ts'
 import { AuthError } from '../core/errors.ts'
 import type { Logger } from '../core/core.ts'
+import { DuplicateCookieError } from './cookie-guard.ts'
 
 const statusFor: Record<AuthErrorCode, number> = {
   INVALID_CREDENTIALS: 401,
@@ -42,14 +43,17 @@ const statusFor: Record<AuthErrorCode, number> = {
   TOO_MANY_STREAMS: 429,
   // RFC 9110 §15.5.20: this server is not the one that name is meant for (a DNS-rebinding page).
   HOST_NOT_ALLOWED: 421,
+  // 401, so that Langflow's UI and the console both take it as "sign in again".
+  DUPLICATE_COOKIE: 401,
 }
 
 /** What an AuthError becomes on the wire: shared by the Express routes and the fast path. */
-export function authErrorReply(err: AuthError): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+export function authErrorReply(err: AuthError): { status: number; headers: Record<string, string | string[]>; body: Record<string, unknown> } {
   const status = statusFor[err.code]
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string | string[]> = {}
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer'
   if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds)
+  if (err instanceof DuplicateCookieError) headers['Set-Cookie'] = err.clearing
   return { status, headers, body: { ...err.fields, detail: err.detail, code: err.code } }
 }
 

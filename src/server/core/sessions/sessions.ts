@@ -10,6 +10,7 @@ import { AuthError } from '../errors.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import type { LoadedKey } from '../keys/key-material.ts'
 import type { GraceAnswer, Page, RefreshTokenRow, Session, SessionFilter, Store, User } from '../store/types.ts'
+import { bindingHash, bindingMatches } from './binding.ts'
 import { graceVerdict } from './grace-window.ts'
 import { createLiveSet } from './live-set.ts'
 import { createRefreshTokenFactory } from './refresh-tokens.ts'
@@ -213,6 +214,14 @@ export function createSessions(deps: SessionDeps) {
 
     refreshTokenInfo,
 
+    ...boundSessionFunctions(store, refreshTokenInfo),
+
+    /** refresh(), for a token whose session was bound to `binding` (null: to none); any other is refused untouched. */
+    async refreshBound(presented: string, binding: string | null, context: RequestContext): Promise<TokenPair> {
+      if (!this.bindingAllows(presented, binding)) throw invalidRefresh()
+      return this.refresh(presented, context)
+    },
+
     revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
       revoke([sessionId], reason, context, by).length > 0,
 
@@ -247,6 +256,28 @@ export function createSessions(deps: SessionDeps) {
       live.dropExpired(now)
       store.sessions.forgetExpiredRevocations(now - MAX_GRACE_MS)
     },
+  }
+}
+
+/**
+ * Console sessions bound to a browser secret (binding.ts). Kept apart from refresh() itself: the
+ * binding is checked first, and a token presented with the wrong one is refused untouched (not
+ * rotated, not marked reused), so a planted cookie can neither sign the console in nor end a session.
+ */
+function boundSessionFunctions(store: Store, refreshTokenInfo: (presented: string) => { session: Session } | null) {
+  const boundSession = (presented: string, binding: string | null): Session | null => {
+    const info = refreshTokenInfo(presented)
+    return info !== null && bindingMatches(store.sessions.bindingHashOf(info.session.id), binding) ? info.session : null
+  }
+  return {
+    /** Binds a new session to its console's secret, before its refresh token leaves the server. */
+    bind(sessionId: string, binding: string): void {
+      if (!store.sessions.setBindingHash(sessionId, bindingHash(binding))) throw new AuthError('INVALID_INPUT', 'This session is already bound')
+    },
+    /** The session of a refresh token presented with `binding` (null: an unbound session's), else null. */
+    boundSession,
+    /** Whether a refresh token may be exchanged with `binding`: unknown tokens are left to refresh() to refuse. */
+    bindingAllows: (presented: string, binding: string | null): boolean => refreshTokenInfo(presented) === null || boundSession(presented, binding) !== null,
   }
 }
 

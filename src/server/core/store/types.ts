@@ -115,6 +115,10 @@ export interface SessionStore {
   insertGraceAnswer(answer: GraceAnswer): void
   /** The grace answers of a session's refresh tokens, oldest first. */
   graceAnswersOf(sessionId: string): GraceAnswer[]
+  /** Stores the SHA-256 of a session's console binding (sessions/binding.ts); only while it has none. */
+  setBindingHash(sessionId: string, hash: string): boolean
+  /** The session's binding hash; null for a session created without one (or unknown). */
+  bindingHashOf(sessionId: string): string | null
 }
 
 export type KeyState = 'active' | 'verify-only' | 'retired'

@@ -7,7 +7,7 @@ import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
 import { readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
-import { bearerToken, resolvePrincipal } from '../credentials.ts'
+import { bearerToken, refuseCrossSiteLogin, resolvePrincipal } from '../credentials.ts'
 import { contextOf, field } from '../request.ts'
 import { presentedRefreshToken, refreshSession } from '../refresh.ts'
 
@@ -24,6 +24,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
 
   // OAuth2 password form (grant_type, if sent, must be "password"); a JSON body is accepted too.
   router.post('/login', async (req, res) => {
+    refuseCrossSiteLogin(req, core.config.corsOrigins) // login CSRF: both grants set this browser's cookies
     const grant = field(req, 'grant_type')
     if (grant === 'refresh_token') return refresh(req, res) // the token endpoint of discovery metadata
     if (grant !== undefined && grant !== '' && grant !== 'password') {
@@ -48,7 +49,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
       // an expired or revoked access token: logging out still clears what the client holds
     }
     // From our own pages only, as for refresh: another page must not sign the admin out.
-    const refresh = presentedRefreshToken(req, req.body)
+    const refresh = presentedRefreshToken(req, req.body, core.config.cookies.domain)
     const session = refresh === '' ? null : core.sessions.sessionOfRefreshToken(refresh)
     if (session !== null) sessions.add(session.id)
     for (const id of sessions) core.sessions.revoke(id, 'logout', contextOf(req))

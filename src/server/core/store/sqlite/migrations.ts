@@ -151,4 +151,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX refresh_grace_answers_token ON refresh_grace_answers(token_id);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The SHA-256 of the per-browser secret a console session was created with (issue 12): its
+      -- refresh token is honoured only together with that secret. NULL for every other session.
+      ALTER TABLE sessions ADD COLUMN binding_hash TEXT;
+    `,
+  },
 ]

@@ -111,6 +111,9 @@ export function createSessionStore(db: Db): SessionStore {
   const insertGraceAnswer = db.prepare('INSERT INTO refresh_grace_answers (token_id, at, ip, user_agent) VALUES (@tokenId, @at, @ip, @userAgent)')
   const graceAnswersOf = db.prepare(`SELECT g.token_id, g.at, g.ip, g.user_agent FROM refresh_grace_answers g
     JOIN refresh_tokens t ON t.id = g.token_id WHERE t.session_id = ? ORDER BY g.id`)
+  // Set once: a binding is never replaced, so checking it before a refresh needs no transaction.
+  const setBinding = db.prepare('UPDATE sessions SET binding_hash = ? WHERE id = ? AND binding_hash IS NULL')
+  const bindingOf = db.prepare('SELECT binding_hash FROM sessions WHERE id = ?').pluck()
 
   return {
     insert: (s) => void insert.run(s),
@@ -158,5 +161,7 @@ export function createSessionStore(db: Db): SessionStore {
     insertGraceAnswer: (answer) => void insertGraceAnswer.run(answer),
     graceAnswersOf: (sessionId) =>
       (graceAnswersOf.all(sessionId) as GraceAnswerRow[]).map((r) => ({ tokenId: r.token_id, at: r.at, ip: r.ip, userAgent: r.user_agent })),
+    setBindingHash: (sessionId, hash) => setBinding.run(hash, sessionId).changes > 0,
+    bindingHashOf: (sessionId) => (bindingOf.get(sessionId) as string | null | undefined) ?? null,
   }
 }
