@@ -13,25 +13,29 @@ const MINUTE = 60_000
 
 export const THROTTLE_POLICIES = {
   // Progressive delays per account and address (Keycloak's and Authelia's rule): 3 free failures,
-  // then 1 s doubling up to 15 minutes; one failure is forgotten every 5 minutes, so a failure
-  // every 15 minutes keeps nobody locked.
-  pair: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 5 * MINUTE },
+  // then 1 s doubling up to 15 minutes; one failure is forgotten every 10 minutes, so a failure
+  // every 15 minutes keeps nobody locked, and a guesser who never stops settles at waits of 8.5
+  // to 15 minutes: about 7 guesses an hour.
+  pair: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
   // The same for a client showing a valid device cookie of the account: judged by its own
   // failures only, so neither the pair lock of a shared address nor the account lock blocks it.
-  device: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 5 * MINUTE },
-  // Guesses spread over many addresses. One address cannot reach 20 alone (its pair lock lets
-  // through about 13 in the first 15 minutes, then one per 15 minutes, while 3 decay meanwhile),
-  // and the lock never touches the account's device-cookie clients.
-  account: { free: 20, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 5 * MINUTE },
+  device: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
+  // Guesses spread over many addresses: about 7 an hour for the whole account once it is
+  // reached. One address cannot reach 20 alone (its pair rule settles at about 13 failures), and
+  // the lock never touches the account's device-cookie clients.
+  account: { free: 20, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
   // Counted, never locked (capMs 0): on 127.0.0.1 every local client shares the address, so a
   // lock per address would let one page lock every account out. Past `free` recent failures the
   // address only gets a smaller share of the hashing queue (ADDRESS_SLOW_CONCURRENCY).
   address: { free: 20, baseMs: 0, capMs: 0, decayMs: MINUTE },
 } as const satisfies Record<string, LimitPolicy>
 
-/** Attempts being hashed (or waiting for it) at once per account, and per address. */
+/**
+ * Attempts being hashed (or waiting for it) at once per account, and per address: an address
+ * alone can take a quarter of the hashing queue (hash-scheduler.ts), never all of it.
+ */
 export const ACCOUNT_CONCURRENCY = 8
-export const ADDRESS_CONCURRENCY = 8
+export const ADDRESS_CONCURRENCY = 4
 export const ADDRESS_SLOW_CONCURRENCY = 2
 
 const MAX_ACCOUNT_LOCKS = 100_000
