@@ -109,15 +109,18 @@ test('a burst against admin from 127.0.0.1 does not lock out the admin\'s client
   const line = first.cookies.authdock_device as string
   assert.match(line ?? '', /^authdock_device=d1\.[\w-]+\.\d+\.[\w-]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/)
   const device = line.slice(0, line.indexOf(';'))
-  // Someone else on this machine (a page on another port, any local process) guesses, all at once.
-  const burst = await Promise.all(Array.from({ length: 20 }, () => call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' } })))
+  // Someone else on this machine guesses, all at once: another local program, and a page on
+  // another port open in the admin's own browser, which therefore sends the admin's device cookie.
+  const guess = (headers: Record<string, string>) => call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' }, headers })
+  const page = { cookie: device, origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' }
+  const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => guess(i % 2 === 0 ? {} : page)))
   assert.ok(burst.some((r) => r.status === 429))
   // Every local client shares 127.0.0.1: without its device cookie the admin waits too ...
   const bare = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
   assert.equal(bare.status, 429)
   assert.equal(bare.body.code, 'LOGIN_THROTTLED')
   // ... but the admin's own client gets in, even when a same-named cookie was planted in front.
-  const known = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: `authdock_device=d1.planted; ${device}` } })
+  const known = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: `authdock_device=d1.planted; ${device}`, 'sec-fetch-site': 'same-origin' } })
   assert.equal(known.status, 200, JSON.stringify(known.body))
   assert.ok(known.cookies.authdock_device, 'a fresh device cookie at each login')
   // A made-up or altered device cookie counts for nothing.

@@ -18,13 +18,29 @@ export const DEVICE_COOKIE = 'authdock_device'
  */
 export function presentedDevices(req: IncomingMessage): string[] {
   const header = req.headers.cookie
-  if (header === undefined) return []
+  if (header === undefined || fromAnotherOrigin(req)) return []
   const values: string[] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq >= 0 && part.slice(0, eq).trim() === DEVICE_COOKIE) values.push(part.slice(eq + 1).trim())
   }
   return values
+}
+
+/**
+ * A browser's request made by a page of another origin. SameSite does not stop it when that page
+ * is on another port of the same host (same site): the browser attaches the user's device cookie
+ * to the page's guesses, which would then lock the user's own device. Such a request is judged as
+ * a client without one. Browsers send Sec-Fetch-Site (or at least Origin) on such requests; other
+ * clients send neither.
+ */
+function fromAnotherOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none'
+  const origin = req.headers.origin
+  if (origin === undefined) return false
+  const host = req.headers.host ?? ''
+  return origin !== `http://${host}` && origin !== `https://${host}`
 }
 
 /** HttpOnly and SameSite=Strict always; Secure and Domain as the refresh cookie is set. */
