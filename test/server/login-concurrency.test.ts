@@ -46,6 +46,9 @@ test('a flood of 200 from one address is mostly refused at once, and another add
   const attacker = { ip: '198.51.100.7', userAgent: 'flood' }
   // Sprayed over 200 names, so that no account's own limit stops it: the address's share does.
   const flood = Array.from({ length: 200 }, (_, i) => settle('flood', server.core.login(`victim-${i}`, 'guess', attacker)))
+  await new Promise((resolve) => setImmediate(resolve))
+  const { running, waiting } = server.core.passwordChecks.load()
+  assert.ok(running === 1 && waiting > 0, 'bob comes while the flood is being checked and more of it waits')
   const bob = settle('bob', server.core.login('bob', 'bob-passphrase-1', { ip: '203.0.113.9', userAgent: 'bob' }))
   await Promise.all([...flood, bob])
   const refused = order.filter((o) => o === 'flood:429').length

@@ -31,8 +31,8 @@ export const THROTTLE_POLICIES = {
 } as const satisfies Record<string, LimitPolicy>
 
 /**
- * Attempts being hashed (or waiting for it) at once per account, and per address: an address
- * alone can take a quarter of the hashing queue (hash-scheduler.ts), never all of it.
+ * Attempts being hashed (or waiting for it) at once per account, and per address: one address
+ * takes at most 4 of the hashing queue's places (16 or more, hash-scheduler.ts), never all.
  */
 export const ACCOUNT_CONCURRENCY = 8
 export const ADDRESS_CONCURRENCY = 4
