@@ -66,3 +66,22 @@ test('no password, token, key, API key or setup code appears in any log line or 
   assert.deepEqual(leaks, [])
   console.log(`secrets: ${secrets.length} secrets searched in ${logs.length} log lines and ${lines.length - logs.length} audit lines, none found`)
 })
+
+test('a password typed into the username field is stored nowhere: an unknown name is audited as a keyed hash', async (t) => {
+  const { url, logs } = await startSecure(t)
+  const typed = 'Correct-Horse-Battery-Staple-42'
+  for (let i = 0; i < 3; i++) assert.equal((await send(url, 'POST', '/api/v1/login', form({ username: typed, password: 'admin-password-1' }))).status, 401)
+  assert.equal((await send(url, 'POST', '/api/v1/login', form({ username: typed.toLowerCase(), password: 'x' }))).status, 429)
+  const admin = await send(url, 'POST', '/api/v1/login', form({ username: 'admin', password: 'admin-password-1' }))
+  const bearer = { authorization: `Bearer ${admin.body.access_token}` }
+  const events = (await send(url, 'GET', '/api/v1/admin/audit?type=login_failed,account_locked', { headers: bearer })).body.events as { username: string }[]
+  assert.equal(events.length, 4, 'three failures and the lock they earned')
+  const names = new Set(events.map((e) => e.username))
+  assert.equal(names.size, 1, 'one name, so that the attempts can still be told apart from others')
+  assert.match([...names][0] as string, /^unknown:[0-9a-f]{8}$/)
+  const exports = await Promise.all(['csv', 'jsonl'].map((format) => send(url, 'GET', `/api/v1/admin/audit/export?format=${format}`, { headers: bearer })))
+  const text = [...logs, ...exports.map((r) => r.text)].join('\n').toLowerCase()
+  assert.ok(text.includes('login_failed'))
+  assert.equal(text.includes(typed.toLowerCase()), false, 'the typed name is in no log line and no audit event')
+  assert.equal(text.includes(typed.slice(0, 8).toLowerCase()), false, 'not even its beginning')
+})

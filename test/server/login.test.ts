@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ADMIN, call, login, startServer, testEnv } from '../helpers.ts'
+import { AuthError } from '../../src/server/core/errors.ts'
+import { ADMIN, call, decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
 
 test('login with the OAuth2 password form returns a bearer pair and sets the three Langflow cookies', async (t) => {
   const { url } = await startServer(t)
@@ -97,8 +98,38 @@ test('repeated failures slow down, then lock with 429 and Retry-After; other add
   // Even the right password is refused while locked: guessing cannot continue.
   assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 429)
   // The lock is per account and address: the same account from elsewhere is not locked out.
-  assert.doesNotThrow(() => server.core.throttle.check('admin', '203.0.113.7'))
+  assert.doesNotThrow(() => server.core.throttle.reserve('admin', '203.0.113.7', null).release())
   await new Promise((r) => setTimeout(r, retryAfter * 1000 + 50))
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 200)
+})
+
+test('a burst against admin from 127.0.0.1 does not lock out the admin\'s client holding a device cookie; without one it waits; Unlock lets everyone in', async (t) => {
+  const { url } = await startServer(t, { clock: manualClock() }) // the locks last until the test lifts them
+  const first = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
+  const line = first.cookies.authdock_device as string
+  assert.match(line ?? '', /^authdock_device=d1\.[\w-]+\.\d+\.[\w-]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/)
+  const device = line.slice(0, line.indexOf(';'))
+  // Someone else on this machine guesses, all at once: another local program, and a page on
+  // another port open in the admin's own browser, which therefore sends the admin's device cookie.
+  const guess = (headers: Record<string, string>) => call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' }, headers })
+  const page = { cookie: device, origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' }
+  const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => guess(i % 2 === 0 ? {} : page)))
+  assert.ok(burst.some((r) => r.status === 429))
+  // Every local client shares 127.0.0.1: without its device cookie the admin waits too ...
+  const bare = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
+  assert.equal(bare.status, 429)
+  assert.equal(bare.body.code, 'LOGIN_THROTTLED')
+  // ... but the admin's own client gets in, even when a same-named cookie was planted in front.
+  const known = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: `authdock_device=d1.planted; ${device}`, 'sec-fetch-site': 'same-origin' } })
+  assert.equal(known.status, 200, JSON.stringify(known.body))
+  assert.ok(known.cookies.authdock_device, 'a fresh device cookie at each login')
+  // A made-up or altered device cookie counts for nothing.
+  const forged = device.replace(/.{8}$/, (tail) => (tail === 'AAAAAAAA' ? 'BBBBBBBB' : 'AAAAAAAA'))
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: forged } })).status, 429)
+  // Unlock lifts every lock of the admin: a client without a device cookie gets in again.
+  const adminId = decodeJwt(known.body.access_token).payload.sub as string
+  const unlocked = await call(url, 'POST', `/api/v1/admin/users/${adminId}/unlock`, { token: known.body.access_token })
+  assert.equal(unlocked.body.was_locked, true)
   assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 200)
 })
 
@@ -174,6 +205,21 @@ test('first run without LANGFLOW_SUPERUSER: the one-time setup code creates the 
   assert.equal(again.status, 409)
   assert.deepEqual((await call(url, 'GET', '/api/v1/setup')).body, { needed: false })
   await login(url, 'root', 'root-password')
+})
+
+test('wrong setup codes from many addresses never lock out the right one; a guessing address waits', async (t) => {
+  const { server } = await startServer(t, { env: testEnv({ LANGFLOW_SUPERUSER: undefined, LANGFLOW_SUPERUSER_PASSWORD: undefined }) })
+  const code = server.setupCode() as string
+  const attempt = (ip: string, given: string) =>
+    server.core.setup.complete({ code: given, username: 'root', password: 'root-passphrase-1' }, { ip, userAgent: null }).then(
+      () => 'created',
+      (err: unknown) => (err instanceof AuthError ? err.code : String(err)),
+    )
+  for (let i = 0; i < 60; i++) {
+    for (let j = 0; j < 4; j++) await attempt(`198.51.100.${i}`, 'AAAAA-AAAAA-AAAAA')
+  }
+  assert.equal(await attempt('198.51.100.0', code), 'LOGIN_THROTTLED', 'the guessing address waits, even with the right code')
+  assert.equal(await attempt('192.0.2.10', code), 'created', 'the operator\'s right code still works')
 })
 
 test('unknown routes and methods answer JSON 404', async (t) => {

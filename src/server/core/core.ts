@@ -9,6 +9,7 @@ import { createTokenInspector } from './admin/token-inspector.ts'
 import { createApiKeys } from './api-keys.ts'
 import { createAudit } from './audit.ts'
 import { createAuthenticator } from './authenticate.ts'
+import { createDeviceCookies } from './device-cookies.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
 import type { Env } from './config.ts'
@@ -24,6 +25,7 @@ import { createRuntimeSettings } from './settings.ts'
 import { createSetup } from './setup.ts'
 import { createSqliteStore } from './store/sqlite/index.ts'
 import { createAccessTokens } from './tokens/access-tokens.ts'
+import { createHashScheduler } from './users/hash-scheduler.ts'
 import type { PasswordHasher } from './users/password-hasher.ts'
 import { createPasswordHasher } from './users/password-hasher.ts'
 import { createUsers } from './users/users.ts'
@@ -73,12 +75,14 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       log.warn('this username now counts as the same name as another user: signing in by it reaches that other account until one of them is renamed', { username: name })
     }
     const apiKeys = createApiKeys({ store, clock, audit })
+    const passwordChecks = createHashScheduler({ hasher, workers: config.hashWorkers })
     const login = createLogin({
-      users, sessions, hasher, throttle, audit, bcryptCost: config.bcryptCost,
+      users, sessions, hasher, checks: passwordChecks, throttle, audit, bcryptCost: config.bcryptCost,
+      devices: createDeviceCookies(store.meta, clock),
       warn: (m, err) => log.warn(m, { error: String(err) }),
     })
     if (bootstrap !== null) await bootstrapSuperuser(users, bootstrap.username, bootstrap.password, log)
-    const setup = createSetup({ users, audit, throttle })
+    const setup = createSetup({ users, audit, clock })
     // Warm the dummy hash now so the first unknown-user login costs what a real one does.
     hasher.dummyHash().catch((err: unknown) => log.warn('could not prepare the dummy password hash', { error: String(err) }))
     let purging = false
@@ -116,6 +120,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       login,
       apiKeys,
       throttle,
+      passwordChecks,
       setup,
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection,

@@ -1,119 +1,171 @@
-// Failed logins slow down, then lock for a while, per account+address, per address and per
-// account. Every lock expires (at most 15 minutes), so a stranger can delay a user, never lock
-// them out for good; and a lock on one address does not touch the account from another address.
+// Login throttling, decided before the password is hashed: each attempt is reserved (counted as a
+// pending failure) against its account+address pair, its account and its address, or against its
+// device when it shows a device cookie of that account, and is refused while any rule says wait.
+// Every lock expires (at most 15 minutes) and every counter decays, so a stranger can delay a
+// user, never lock them out for good, and never lock out a device the user signed in from before.
 
+import { createAttemptLimiter } from './attempt-limiter.ts'
+import type { AttemptLimiter, LimitPolicy } from './attempt-limiter.ts'
 import type { Clock } from './clock.ts'
 import { AuthError } from './errors.ts'
 
-interface Policy {
-  /** Failures allowed before any wait. */
-  readonly free: number
-  readonly baseMs: number
-  readonly capMs: number
-}
-
-interface Entry {
-  failures: number
-  lockedUntil: number
-  lastFailureAt: number
-}
+const MINUTE = 60_000
 
 export const THROTTLE_POLICIES = {
-  pair: { free: 3, baseMs: 1_000, capMs: 15 * 60_000 },
-  address: { free: 20, baseMs: 1_000, capMs: 15 * 60_000 },
-  account: { free: 50, baseMs: 1_000, capMs: 15 * 60_000 },
-} as const satisfies Record<string, Policy>
+  // Progressive delays per account and address (Keycloak's and Authelia's rule): 3 free failures,
+  // then 1 s doubling up to 15 minutes; one failure is forgotten every 10 minutes, so a failure
+  // every 15 minutes keeps nobody locked, and a guesser who never stops settles at waits of 8.5
+  // to 15 minutes: about 7 guesses an hour.
+  pair: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
+  // The same for a client showing a valid device cookie of the account: judged by its own
+  // failures only, so neither the pair lock of a shared address nor the account lock blocks it.
+  device: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
+  // Guesses spread over many addresses: about 7 an hour for the whole account once it is
+  // reached. One address cannot reach 20 alone (its pair rule settles at about 13 failures), and
+  // the lock never touches the account's device-cookie clients.
+  account: { free: 20, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
+  // Counted, never locked (capMs 0): on 127.0.0.1 every local client shares the address, so a
+  // lock per address would let one page lock every account out. Past `free` recent failures the
+  // address only gets a smaller share of the hashing queue (ADDRESS_SLOW_CONCURRENCY).
+  address: { free: 20, baseMs: 0, capMs: 0, decayMs: MINUTE },
+} as const satisfies Record<string, LimitPolicy>
 
-const FORGET_AFTER_MS = 60 * 60_000
-const MAX_ENTRIES = 100_000
+/**
+ * Attempts being hashed (or waiting for it) at once per account, and per address: one address
+ * takes at most 4 of the hashing queue's places (16 or more, hash-scheduler.ts), never all.
+ */
+export const ACCOUNT_CONCURRENCY = 8
+export const ADDRESS_CONCURRENCY = 4
+export const ADDRESS_SLOW_CONCURRENCY = 2
 
-/** 1 s after the free failures, doubling each further failure, up to the cap. */
-export const lockMsFor = (failures: number, p: Policy): number =>
-  failures < p.free ? 0 : Math.min(p.capMs, p.baseMs * 2 ** Math.min(30, failures - p.free))
+const MAX_ACCOUNT_LOCKS = 100_000
+
+/** One reserved attempt: exactly one of the three ends it. */
+export interface Attempt {
+  /** Counts the failure; returns how long the caller is now locked out for (ms, 0 if not). */
+  fail(): number
+  succeed(): void
+  /** It was never judged (the hashing queue was full): nothing is counted. */
+  release(): void
+}
+
+export function throttled(waitMs: number, why = 'Too many failed login attempts'): AuthError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000))
+  return new AuthError('LOGIN_THROTTLED', `${why}; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds })
+}
+
+/**
+ * IPv6 clients are counted per /64 (what one host or one customer usually gets, and what an
+ * attacker gets for free); IPv4-mapped addresses as the IPv4 address.
+ */
+export function addressKey(ip: string | null): string {
+  if (ip === null) return ''
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (v4) return v4[1] as string
+  if (!ip.includes(':')) return ip
+  const [head = '', tail = ''] = ip.toLowerCase().split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === '' ? [] : tail.split(':')
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
+}
 
 export function createLoginThrottle(clock: Clock) {
-  const entries = new Map<string, Entry>()
-  const keysFor = (account: string, address: string | null) =>
-    [
-      [`pair:${account}\u0000${address ?? ''}`, THROTTLE_POLICIES.pair],
-      [`address:${address ?? ''}`, THROTTLE_POLICIES.address],
-      [`account:${account}`, THROTTLE_POLICIES.account],
-    ] as const
+  const pair = createAttemptLimiter(clock, THROTTLE_POLICIES.pair)
+  const device = createAttemptLimiter(clock, THROTTLE_POLICIES.device)
+  const account = createAttemptLimiter(clock, THROTTLE_POLICIES.account)
+  const address = createAttemptLimiter(clock, THROTTLE_POLICIES.address)
+  const pairKey = (acct: string, ip: string | null) => `${acct}\u0000${addressKey(ip)}`
+  const deviceKey = (acct: string, id: string) => `${acct}\u0000${id}`
 
   // The latest lock of each account from any address, so that the admin's user list reads it in
   // O(1) rather than scanning every entry. Expired values are harmless: readers compare with now.
   const accountLocks = new Map<string, number>()
-  function lockAccount(account: string, until: number): void {
-    const previous = accountLocks.get(account) ?? 0
-    accountLocks.delete(account) // re-insert: oldest first, for the bound below
-    accountLocks.set(account, Math.max(until, previous))
-    if (accountLocks.size > MAX_ENTRIES) accountLocks.delete(accountLocks.keys().next().value as string)
+  function lockAccount(acct: string, until: number): void {
+    const previous = accountLocks.get(acct) ?? 0
+    accountLocks.delete(acct) // re-insert: oldest first, for the bound below
+    accountLocks.set(acct, Math.max(until, previous))
+    if (accountLocks.size > MAX_ACCOUNT_LOCKS) accountLocks.delete(accountLocks.keys().next().value as string)
   }
 
-  function live(key: string, now: number): Entry | undefined {
-    const e = entries.get(key)
-    if (e && e.lockedUntil <= now && now - e.lastFailureAt > FORGET_AFTER_MS) {
-      entries.delete(key)
-      return undefined
+  /** Ends the reservation once, whichever way; the limiters' keys are reserved in `held`. */
+  function attempt(acct: string, held: readonly (readonly [AttemptLimiter, string])[], onSuccess: () => void): Attempt {
+    let done = false
+    const once = (fn: () => void) => {
+      if (done) return
+      done = true
+      fn()
     }
-    return e
+    return {
+      fail() {
+        let lockMs = 0
+        once(() => {
+          const now = clock.now()
+          for (const [limiter, key] of held) {
+            const ms = limiter.fail(key)
+            // A lock of the pair or the account is the account's (shown in the console); a
+            // device's own lock is only that device's.
+            if (ms > 0 && limiter !== device) lockAccount(acct, now + ms)
+            lockMs = Math.max(lockMs, ms)
+          }
+        })
+        return lockMs
+      },
+      succeed: () => once(onSuccess),
+      release: () => once(() => { for (const [limiter, key] of held) limiter.release(key) }),
+    }
   }
 
   return {
-    /** Throws LOGIN_THROTTLED (429 with Retry-After) while any of the three keys is locked. */
-    check(account: string, address: string | null): void {
-      const now = clock.now()
-      let until = 0
-      for (const [key] of keysFor(account, address)) until = Math.max(until, live(key, now)?.lockedUntil ?? 0)
-      if (until > now) {
-        const retryAfterSeconds = Math.ceil((until - now) / 1000)
-        throw new AuthError('LOGIN_THROTTLED', `Too many failed login attempts; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds })
+    /**
+     * Reserves one attempt, or throws LOGIN_THROTTLED (429 with Retry-After). `deviceId` is the
+     * id of a valid device cookie of this account (see device-cookies.ts), or null.
+     */
+    reserve(acct: string, ip: string | null, deviceId: string | null): Attempt {
+      if (deviceId !== null) {
+        const key = deviceKey(acct, deviceId)
+        const wait = device.waitMs(key)
+        if (wait > 0) throw throttled(wait)
+        device.reserve(key)
+        return attempt(acct, [[device, key]], () => device.forget(key))
       }
-    },
-
-    /** Counts a failure; returns how long the caller is now locked out for (0 if not). */
-    fail(account: string, address: string | null): number {
-      const now = clock.now()
-      let lockMs = 0
-      for (const [key, policy] of keysFor(account, address)) {
-        const e = live(key, now) ?? { failures: 0, lockedUntil: 0, lastFailureAt: now }
-        e.failures += 1
-        e.lastFailureAt = now
-        const ms = lockMsFor(e.failures, policy)
-        if (ms > 0) {
-          e.lockedUntil = now + ms
-          // A lock of the pair or the account is the account's; one of an address alone is not.
-          if (policy !== THROTTLE_POLICIES.address) lockAccount(account, e.lockedUntil)
-        }
-        lockMs = Math.max(lockMs, ms)
-        entries.delete(key) // re-insert: Map order then doubles as least-recently-failed first
-        entries.set(key, e)
-      }
-      while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string)
-      return lockMs
+      const p = pairKey(acct, ip)
+      const a = addressKey(ip)
+      const wait = Math.max(pair.waitMs(p), account.waitMs(acct))
+      if (wait > 0) throw throttled(wait)
+      const addressCap = address.failures(a) >= THROTTLE_POLICIES.address.free ? ADDRESS_SLOW_CONCURRENCY : ADDRESS_CONCURRENCY
+      // Only attempts in flight: an address waits for its own earlier attempts, never a lock.
+      if (account.pending(acct) >= ACCOUNT_CONCURRENCY || address.pending(a) >= addressCap) throw throttled(1000, 'Too many login attempts at once')
+      pair.reserve(p)
+      account.reserve(acct)
+      address.reserve(a)
+      return attempt(acct, [[pair, p], [account, acct], [address, a]], () => {
+        pair.forget(p) // the pair's guessing ends with its success; the account's and address's counts stay
+        account.release(acct)
+        address.release(a)
+      })
     },
 
     /** When the account is locked until (epoch ms; 0 if it is not), from any address. */
-    lockedUntil(account: string): number {
-      const until = accountLocks.get(account) ?? 0
+    lockedUntil(acct: string): number {
+      const until = accountLocks.get(acct) ?? 0
       if (until > clock.now()) return until
-      accountLocks.delete(account)
+      accountLocks.delete(acct)
       return 0
     },
 
-    /** An admin's unlock: forgets the account's failures from every address. Returns whether any were held. */
-    unlock(account: string): boolean {
-      accountLocks.delete(account)
-      let any = false
-      for (const key of [...entries.keys()]) {
-        if (key === `account:${account}` || key.startsWith(`pair:${account}\u0000`)) any = entries.delete(key) || any
-      }
-      return any
-    },
-
-    succeed(account: string, address: string | null): void {
-      const [pair] = keysFor(account, address)
-      entries.delete(pair[0])
+    /**
+     * An admin's unlock: forgets the account's failures from every address, its account-wide
+     * count and its devices' counts. Addresses hold no lock of their own (they only slow down),
+     * so there is nothing per address to lift. Returns whether any failure was held.
+     */
+    unlock(acct: string): boolean {
+      accountLocks.delete(acct)
+      const mine = (key: string) => key.startsWith(`${acct}\u0000`)
+      const pairs = pair.clear(mine)
+      const devices = device.clear(mine)
+      const whole = account.clear((key) => key === acct)
+      return pairs || devices || whole
     },
   }
 }

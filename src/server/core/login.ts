@@ -1,10 +1,15 @@
-// Password login: throttle, constant-cost credential check, then Langflow's inactive rules
-// (checked only after the password was right, so account state does not leak).
+// Password login: the attempt reserved with the throttle before hashing, a constant-cost credential
+// check in its source's turn, then Langflow's inactive rules (checked only after the password was
+// right, so account state does not leak); a device cookie for the next time.
 
+import { createHmac, randomBytes } from 'node:crypto'
 import type { Audit, RequestContext } from './audit.ts'
+import type { DeviceCookies } from './device-cookies.ts'
 import { AuthError } from './errors.ts'
 import type { LoginThrottle } from './login-throttle.ts'
+import { addressKey } from './login-throttle.ts'
 import type { Sessions, TokenPair } from './sessions/sessions.ts'
+import type { HashScheduler } from './users/hash-scheduler.ts'
 import type { PasswordHasher } from './users/password-hasher.ts'
 import { PASSWORD_MAX_BYTES } from '../../shared/password-rules.ts'
 import { normalizeUsername, usernameKey } from './users/username.ts'
@@ -12,9 +17,25 @@ import type { Users } from './users/users.ts'
 
 const wrong = (): AuthError => new AuthError('INVALID_CREDENTIALS', 'Incorrect username or password')
 
-export function createLogin(deps: { users: Users; sessions: Sessions; hasher: PasswordHasher; throttle: LoginThrottle; audit: Audit; bcryptCost: number; warn: (msg: string, err: unknown) => void }) {
-  const { users, sessions, hasher, throttle, audit } = deps
-  return async function login(username: unknown, password: unknown, context: RequestContext): Promise<TokenPair> {
+export interface LoginResult extends TokenPair {
+  /** A new device cookie value (device-cookies.ts); the adapter sets it HttpOnly, SameSite=Strict. */
+  readonly deviceCookie: string
+}
+
+export function createLogin(deps: {
+  users: Users; sessions: Sessions; hasher: PasswordHasher; checks: HashScheduler; throttle: LoginThrottle
+  devices: DeviceCookies; audit: Audit; bcryptCost: number; warn: (msg: string, err: unknown) => void
+}) {
+  const { users, sessions, hasher, checks, throttle, devices, audit } = deps
+  // A name that is no user's is often a password typed in the wrong field: the audit keeps only a
+  // keyed hash prefix, so that repeated attempts with one name can still be told apart. The key
+  // lives in memory only and changes at each start: nobody holding the database (or a backup)
+  // can test guesses against the stored prefix, which a key kept beside it would allow.
+  const unknownKey = randomBytes(32)
+  const unknownName = (account: string) => `unknown:${createHmac('sha256', unknownKey).update(account).digest('hex').slice(0, 8)}`
+
+  /** `presentedDevices`: every device cookie value the client sent (only one valid for this user counts). */
+  return async function login(username: unknown, password: unknown, context: RequestContext, presentedDevices: readonly string[] = []): Promise<LoginResult> {
     if (typeof username !== 'string' || typeof password !== 'string') throw new AuthError('INVALID_INPUT', 'username and password are required')
     let account: string
     try {
@@ -22,19 +43,29 @@ export function createLogin(deps: { users: Users; sessions: Sessions; hasher: Pa
     } catch {
       throw wrong()
     }
-    throttle.check(account, context.ip)
     const found = users.byUsername(username)
-    // Always one bcrypt comparison, whether or not the user exists or the password is too long.
-    const usable = found !== null && Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES
-    const ok = await hasher.verify(password, usable ? found.passwordHash : await hasher.dummyHash())
-    if (!usable || !ok) {
-      const lockMs = throttle.fail(account, context.ip)
+    const device = found === null ? null : devices.deviceOf(presentedDevices, found.id)
+    // Reserved before hashing, so that a burst of concurrent guesses is judged like a sequence.
+    const attempt = throttle.reserve(account, context.ip, device)
+    let ok: boolean
+    try {
+      // Always one bcrypt comparison, whether or not the user exists or the password is too long.
+      const usable = found !== null && Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES
+      const hash = usable ? found.passwordHash : await hasher.dummyHash()
+      ok = (await checks.verify(device === null ? `address:${addressKey(context.ip)}` : `device:${device}`, password, hash)) && usable
+    } catch (err) {
+      attempt.release() // never judged (the queue was full, or the hasher failed): not a failure
+      throw err
+    }
+    if (!ok || found === null) {
+      const lockMs = attempt.fail()
       const lockedForSeconds = Math.ceil(lockMs / 1000)
-      audit.record({ type: 'login_failed', userId: found?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
-      if (lockMs > 0) audit.record({ type: 'account_locked', userId: found?.id ?? null, username: username.slice(0, 128), context, detail: { lockedForSeconds } })
+      const name = found?.username ?? unknownName(account)
+      audit.record({ type: 'login_failed', userId: found?.id ?? null, username: name, context, detail: { lockedForSeconds } })
+      if (lockMs > 0) audit.record({ type: 'account_locked', userId: found?.id ?? null, username: name, context, detail: { lockedForSeconds } })
       throw wrong()
     }
-    throttle.succeed(account, context.ip)
+    attempt.succeed()
     // Read again after the hash check: a deactivation or deletion during it has already revoked
     // the user's sessions, and a session created from the stale copy would outlive it.
     const user = users.byId(found.id)
@@ -48,7 +79,7 @@ export function createLogin(deps: { users: Users; sessions: Sessions; hasher: Pa
     audit.record({ type: 'login_succeeded', userId: user.id, username: user.username, sessionId: tokens.session.id, context })
     // The cost setting may have been raised since this hash was made (passlib's deprecated="auto").
     users.rehashIfNeeded(user, password, deps.bcryptCost).catch((err: unknown) => deps.warn('rehash after login failed', err))
-    return tokens
+    return { ...tokens, deviceCookie: devices.issue(user.id) }
   }
 }
 

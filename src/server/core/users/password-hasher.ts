@@ -90,6 +90,8 @@ export function createPasswordHasher(options: { cost: number; workers: number; w
     async close() {
       closed = true
       for (const job of queue.splice(0)) job.reject(new Error('password hasher is closed'))
+      // A terminated worker never answers: its job must not wait forever.
+      for (const job of busy.values()) job.reject(new Error('password hasher is closed'))
       const workers = [...idle, ...busy.keys()]
       idle.length = 0
       await Promise.all(workers.map((w) => w.terminate()))

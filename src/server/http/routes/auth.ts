@@ -8,6 +8,7 @@ import type { CookieJar } from '../cookies.ts'
 import { readCookie } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
 import { bearerToken, refuseCrossSiteLogin, resolvePrincipal } from '../credentials.ts'
+import { passwordLogin } from '../device-cookie.ts'
 import { contextOf, field } from '../request.ts'
 import { presentedRefreshToken, refreshSession } from '../refresh.ts'
 
@@ -30,7 +31,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
     if (grant !== undefined && grant !== '' && grant !== 'password') {
       throw new AuthError('INVALID_INPUT', 'grant_type must be "password" or "refresh_token"')
     }
-    const tokens = await core.login(field(req, 'username'), field(req, 'password'), contextOf(req))
+    const tokens = await passwordLogin(core, req, res, field(req, 'username'), field(req, 'password'))
     cookies.setTokens(res, tokens, ttl())
     cookies.setApiKeyCookie(res)
     res.json(tokenResponse(tokens))

@@ -12,6 +12,7 @@ import { checkBinding } from '../../core/sessions/binding.ts'
 import type { TokenPair } from '../../core/sessions/sessions.ts'
 import { singleCookie } from '../cookie-guard.ts'
 import { bearerToken, requireOwnOrigin } from '../credentials.ts'
+import { passwordLogin } from '../device-cookie.ts'
 import { contextOf, field } from '../request.ts'
 
 export const CONSOLE_COOKIE = 'authdock_console'
@@ -53,7 +54,8 @@ export function consoleRoutes(core: AuthCore): Router {
 
   router.post('/console/login', async (req, res) => {
     const binding = consoleBinding(req)
-    const tokens = await core.login(field(req, 'username'), field(req, 'password'), contextOf(req))
+    // The device cookie too, so that the admin's own browser is not locked out by others' guessing.
+    const tokens = await passwordLogin(core, req, res, field(req, 'username'), field(req, 'password'))
     // Bound before the refresh token leaves the server: it never exists unbound outside it.
     core.sessions.bind(tokens.session.id, binding)
     answer(req, res, tokens)
