@@ -36,7 +36,8 @@ test('console login: the access token in the body, the refresh token only in an 
   assert.equal(r.status, 200, r.text)
   assert.equal(typeof r.body.access_token, 'string')
   assert.equal(r.body.refresh_token, undefined, 'no refresh token a script could read')
-  assert.deepEqual(r.headers.getSetCookie().map((l) => l.slice(0, l.indexOf('='))), ['authdock_console'], 'none of Langflow\'s cookies')
+  // The console cookie and the device cookie (login-throttle.ts), none of Langflow's.
+  assert.deepEqual(r.headers.getSetCookie().map((l) => l.slice(0, l.indexOf('='))).sort(), ['authdock_console', 'authdock_device'], 'none of Langflow\'s cookies')
   const cookie = cookieOf(r, 'authdock_console')
   assert.match(cookie?.line ?? '', /; Max-Age=\d+; Path=\/api\/v1\/console; HttpOnly; SameSite=Strict$/)
   assert.doesNotMatch(cookie?.line ?? '', /Secure/, 'an http page could not store a Secure cookie')
