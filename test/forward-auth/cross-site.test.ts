@@ -65,6 +65,15 @@ test('verify: 403 for a cross-site write by cookie; Bearer, API key, safe method
   assert.equal((await verify({ ...cookie, 'x-original-method': 'GET', 'x-forwarded-host': APP, ...crossSite })).status, 200, 'a safe method')
   assert.equal((await verify({ ...cookie, 'x-original-method': 'DELETE', 'x-forwarded-host': APP, origin: 'https://evil.example' })).status, 403, 'Origin alone')
   assert.equal((await verify({ ...cookie, 'x-original-method': 'POST', 'x-forwarded-host': APP })).status, 200, 'not from a browser')
+  // A proxy that does not say the method: judged as a write, not waved through.
+  assert.equal((await verify({ ...cookie, 'x-forwarded-host': APP, ...crossSite })).status, 403, 'no method header')
+  assert.equal((await verify({ ...cookie, 'x-forwarded-host': APP, origin: `http://${APP}`, 'sec-fetch-site': 'same-origin' })).status, 200, 'no method header, same origin')
+  // A jar padded past 16 KB by another page's cookies (cookies are per host, not per port): the
+  // cookie that authenticates is the cookie the rule sees.
+  const padding = Array.from({ length: 5 }, (_, i) => `junk${i}=${'x'.repeat(4000)}`).join('; ')
+  const padded = await verify({ cookie: `${padding}; ${ACCESS_COOKIE}=${admin.access}`, 'x-original-method': 'POST', 'x-forwarded-host': APP, ...crossSite })
+  assert.equal(padded.status, 403, 'a padded cookie jar')
+  assert.equal(padded.headers.get('x-auth-user'), null)
   // A bad cookie is still a 401, whatever the request.
   assert.equal((await verify({ cookie: `${ACCESS_COOKIE}=nope`, 'x-original-method': 'GET' })).status, 401)
 })

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { ADMIN, login, testEnv } from '../helpers.ts'
-import { send, startSecure } from '../security/support.ts'
+import { form, send, startSecure } from '../security/support.ts'
 import type { Answer } from '../security/support.ts'
 
 const LISTED = 'http://app.example:3000'
@@ -198,4 +198,26 @@ test('a session cookie sent twice is refused and every copy cleared: console, ac
   assert.equal((await send(url, 'GET', '/api/v1/users/whoami', { headers: { cookie: `access_token_lf=${admin.access}` } })).status, 200)
   assert.equal((await send(url, 'POST', '/api/v1/refresh', { headers: { cookie: `refresh_token_lf=${admin.refresh}` } })).status, 200)
   assert.equal((await consoleCall(url, 'refresh', secret, `authdock_console=${mine}`)).status, 200)
+})
+
+test('Langflow\'s logout with a refresh cookie sent twice still ends both sessions and clears every copy', async (t) => {
+  const { url } = await startSecure(t)
+  const admin = await login(url)
+  const planted = await login(url)
+  const r = await send(url, 'POST', '/api/v1/logout', {
+    headers: { cookie: `refresh_token_lf=${planted.refresh}; refresh_token_lf=${admin.refresh}`, authorization: `Bearer ${admin.access}` },
+  })
+  assert.equal(r.status, 200, r.text)
+  assert.ok(r.headers.getSetCookie().some((l) => l.startsWith('refresh_token_lf=;') && l.includes('Path=/api/v1/logout')), 'the path-scoped copy is cleared')
+  assert.equal((await send(url, 'GET', '/api/v1/users/whoami', { headers: { authorization: `Bearer ${admin.access}` } })).status, 401, 'the access token\'s session ended')
+  assert.equal((await send(url, 'POST', '/api/v1/refresh', form({ refresh_token: admin.refresh }))).status, 401, 'the real refresh token is dead')
+  assert.equal((await send(url, 'POST', '/api/v1/refresh', form({ refresh_token: planted.refresh }))).status, 401, 'and the planted one')
+
+  // From another page, the duplicate is no way to sign the admin out.
+  const other = await login(url)
+  const foreign = await send(url, 'POST', '/api/v1/logout', {
+    headers: { cookie: `refresh_token_lf=${other.refresh}; refresh_token_lf=${other.refresh}`, origin: 'http://127.0.0.1:9999', 'sec-fetch-site': 'same-site' },
+  })
+  assert.equal(foreign.status, 403)
+  assert.equal((await send(url, 'POST', '/api/v1/refresh', form({ refresh_token: other.refresh }))).status, 200, 'still alive')
 })

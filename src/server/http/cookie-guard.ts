@@ -18,14 +18,14 @@ export class DuplicateCookieError extends AuthError {
   }
 }
 
-/** How many times `name` occurs in a Cookie header: the cookie package keeps only the first of duplicates. */
-export function cookieCount(header: string, name: string): number {
-  let count = 0
+/** Every value of `name` in a Cookie header, raw: the cookie package keeps only the first of duplicates. */
+export function cookieValues(header: string, name: string): string[] {
+  const values: string[] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq >= 0 && part.slice(0, eq).trim() === name) count += 1
+    if (eq >= 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim())
   }
-  return count
+  return values
 }
 
 /**
@@ -66,6 +66,16 @@ export function clearingLines(req: IncomingMessage, name: string, domains: reado
   return lines
 }
 
+/** A raw cookie value as the cookie package decodes it (percent-decoding; undecodable stays as is). */
+export function decodeCookieValue(raw: string): string {
+  const unquoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  try {
+    return decodeURIComponent(unquoted)
+  } catch {
+    return unquoted
+  }
+}
+
 /**
  * The one value of cookie `name` ('' counts as absent: undefined); sent more than once it throws
  * DuplicateCookieError. `domains`: Domain attributes the server itself sets the cookie with.
@@ -73,7 +83,7 @@ export function clearingLines(req: IncomingMessage, name: string, domains: reado
 export function singleCookie(req: IncomingMessage, name: string, domains: readonly (string | null)[] = []): string | undefined {
   const header = req.headers.cookie
   if (header === undefined || !header.includes(name)) return undefined
-  if (cookieCount(header, name) > 1) throw new DuplicateCookieError(name, clearingLines(req, name, domains))
+  if (cookieValues(header, name).length > 1) throw new DuplicateCookieError(name, clearingLines(req, name, domains))
   const value = parse(header)[name]
   return value === '' ? undefined : value
 }

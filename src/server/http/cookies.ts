@@ -1,31 +1,12 @@
 // Langflow's three cookies, set with the configured attributes and cleared with exactly the same
 // ones (Langflow issue #8641: a mismatched delete left HTTPS users signed in).
 
-import type { IncomingMessage } from 'node:http'
 import type { CookieOptions, Response } from 'express'
 import type { Config, CookieSettings } from '../core/config.ts'
 
 export const ACCESS_COOKIE = 'access_token_lf'
 export const REFRESH_COOKIE = 'refresh_token_lf'
 export const APIKEY_COOKIE = 'apikey_tkn_lflw'
-
-/** Reads one cookie from the Cookie header; malformed encodings are taken as absent. */
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie
-  if (header === undefined || header.length > 16_384) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue
-    let value = part.slice(eq + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1)
-    try {
-      return decodeURIComponent(value)
-    } catch {
-      return undefined
-    }
-  }
-  return undefined
-}
 
 type TokenCookies = { accessToken: string; refreshToken: string | null }
 type TokenTtl = { access: number | null; refresh: number }

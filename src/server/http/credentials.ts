@@ -47,12 +47,22 @@ export function refuseCrossSiteLogin(req: IncomingMessage, corsOrigins: readonly
   throw new AuthError('FORBIDDEN', 'Signing in from another site\'s page is refused (login CSRF); list the origin in AUTHDOCK_CORS_ORIGINS if it is yours')
 }
 
+/**
+ * The access cookie resolvePrincipal takes: only without a Bearer header. Sent twice, one copy was
+ * written by another page (cookie-guard.ts): refused, never guessed at. Forward auth and logout
+ * ask through this too, so that no reader of the cookie can disagree with the one that
+ * authenticates (a second parser with other limits would let a padded jar skip a rule).
+ */
+export function accessCookieOf(core: AuthCore, req: IncomingMessage): string | undefined {
+  if ((bearerToken(req) ?? '') !== '') return undefined
+  return singleCookie(req, ACCESS_COOKIE, [core.config.cookies.domain])
+}
+
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */
 export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
   const bearer = bearerToken(req)
   if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
-  // Sent twice, one copy was written by another page (cookie-guard.ts): refused, never guessed at.
-  const cookie = singleCookie(req, ACCESS_COOKIE, [core.config.cookies.domain])
+  const cookie = accessCookieOf(core, req)
   if (cookie !== undefined) {
     requireOwnOrigin(req)
     return core.authenticate.token(cookie)

@@ -26,8 +26,8 @@ export const API_HEADERS = {
   'Cache-Control': 'no-store',
 } as const
 
-const ROUTES: Record<string, (p: Principal, req: IncomingMessage) => { headers?: Record<string, string>; body: unknown }> = {
-  '/api/v1/users/whoami': (p) => ({ body: userRead(p.user) }),
+const ROUTES: Record<string, (core: AuthCore, p: Principal, req: IncomingMessage) => { headers?: Record<string, string>; body: unknown }> = {
+  '/api/v1/users/whoami': (_core, p) => ({ body: userRead(p.user) }),
   '/api/v1/auth/verify': forwardAuthReply,
 }
 
@@ -196,7 +196,7 @@ export function createFastRoutes(core: AuthCore, cookies: CookieJar, log: Logger
     try {
       const principal = resolvePrincipal(core, req)
       if (principal === null) throw new AuthError('NOT_AUTHENTICATED', 'No authentication credentials provided')
-      const reply = route(principal, req)
+      const reply = route(core, principal, req)
       send(res, 200, reply.headers ?? {}, reply.body)
     } catch (err) {
       fail(res, req, path, err)

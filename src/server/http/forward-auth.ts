@@ -4,11 +4,11 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
+import type { AuthCore } from '../core/core.ts'
 import { isCrossSiteWrite } from '../core/cross-site.ts'
 import type { BrowserRequest } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
-import { ACCESS_COOKIE, readCookie } from './cookies.ts'
-import { bearerToken } from './credentials.ts'
+import { accessCookieOf } from './credentials.ts'
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name]
@@ -23,15 +23,14 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
  */
 export function originalRequest(req: IncomingMessage): BrowserRequest {
   return {
-    method: header(req, 'x-original-method') ?? header(req, 'x-forwarded-method'),
+    // A proxy that does not say which method it is asking about gets its answer as for a write:
+    // failing open would let every cross-site form through such a proxy.
+    method: header(req, 'x-original-method') ?? header(req, 'x-forwarded-method') ?? 'POST',
     origin: header(req, 'origin'),
     secFetchSite: header(req, 'sec-fetch-site'),
     host: (header(req, 'x-forwarded-host') ?? header(req, 'host'))?.split(',')[0],
   }
 }
-
-/** Whether resolvePrincipal (credentials.ts) took the access cookie: it does when no Bearer header is given. */
-const viaCookie = (req: IncomingMessage): boolean => (bearerToken(req) ?? '') === '' && (readCookie(req, ACCESS_COOKIE) ?? '') !== ''
 
 /**
  * The proxy's answer: 200 with the caller in X-Auth-* headers, or 403 (which nginx turns into a
@@ -39,8 +38,8 @@ const viaCookie = (req: IncomingMessage): boolean => (bearerToken(req) ?? '') ==
  * such as a form another page posts with the admin's cookie. Bearer and API-key callers are
  * never browsers acting on their own, and are not affected.
  */
-export function forwardAuthReply(principal: Principal, req: IncomingMessage) {
-  if (viaCookie(req) && isCrossSiteWrite(originalRequest(req))) {
+export function forwardAuthReply(core: AuthCore, principal: Principal, req: IncomingMessage) {
+  if (accessCookieOf(core, req) !== undefined && isCrossSiteWrite(originalRequest(req))) {
     throw new AuthError('FORBIDDEN', 'A cross-site request authenticated by cookie may not change anything: it must come from the protected app\'s own pages')
   }
   const { user } = principal

@@ -5,9 +5,10 @@ import type { Request, Response } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { CookieJar } from '../cookies.ts'
-import { readCookie } from '../cookies.ts'
+import { cookieValues, decodeCookieValue, DuplicateCookieError } from '../cookie-guard.ts'
+import { REFRESH_COOKIE } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
-import { bearerToken, refuseCrossSiteLogin, resolvePrincipal } from '../credentials.ts'
+import { accessCookieOf, bearerToken, refuseCrossSiteLogin, requireOwnOrigin, resolvePrincipal } from '../credentials.ts'
 import { passwordLogin } from '../device-cookie.ts'
 import { contextOf, field } from '../request.ts'
 import { presentedRefreshToken, refreshSession } from '../refresh.ts'
@@ -41,18 +42,33 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   router.post('/refresh', refresh)
 
   // Ends the session server-side: the one of the access token, and the one of the refresh token.
+  // With a session cookie sent twice (another page wrote one, cookie-guard.ts) logging out still
+  // works: every copy's session ends and every copy is cleared, rather than a 401 that leaves the
+  // real session alive.
   router.post('/logout', (req, res) => {
     const sessions = new Set<string>()
     try {
-      const principal = bearerToken(req) !== undefined || readCookie(req, 'access_token_lf') ? resolvePrincipal(core, req) : null
+      const principal = bearerToken(req) !== undefined || accessCookieOf(core, req) !== undefined ? resolvePrincipal(core, req) : null
       if (principal?.sessionId) sessions.add(principal.sessionId)
-    } catch {
+    } catch (err) {
       // an expired or revoked access token: logging out still clears what the client holds
+      if (err instanceof DuplicateCookieError) res.append('Set-Cookie', err.clearing)
     }
     // From our own pages only, as for refresh: another page must not sign the admin out.
-    const refresh = presentedRefreshToken(req, req.body, core.config.cookies.domain)
-    const session = refresh === '' ? null : core.sessions.sessionOfRefreshToken(refresh)
-    if (session !== null) sessions.add(session.id)
+    let refreshTokens: string[]
+    try {
+      const one = presentedRefreshToken(req, req.body, core.config.cookies.domain)
+      refreshTokens = one === '' ? [] : [one]
+    } catch (err) {
+      if (!(err instanceof DuplicateCookieError)) throw err
+      requireOwnOrigin(req)
+      res.append('Set-Cookie', err.clearing)
+      refreshTokens = cookieValues(req.headers.cookie ?? '', REFRESH_COOKIE).map(decodeCookieValue)
+    }
+    for (const token of refreshTokens) {
+      const session = core.sessions.sessionOfRefreshToken(token)
+      if (session !== null) sessions.add(session.id)
+    }
     for (const id of sessions) core.sessions.revoke(id, 'logout', contextOf(req))
     cookies.clearAll(res)
     res.json({ message: 'Logout successful' })
