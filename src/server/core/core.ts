@@ -47,7 +47,9 @@ const MAINTENANCE_INTERVAL_MS = 60_000
 
 export async function createAuthCore({ configDir, env, clock = systemClock, log }: AuthCoreDeps) {
   ensureConfigDir(configDir)
-  const store = createSqliteStore(join(configDir, DATABASE_FILE))
+  const store = createSqliteStore(join(configDir, DATABASE_FILE), {
+    onUnreadable: ({ table, column, id, reason }) => log.warn('a stored value cannot be shown and is answered without it', { table, column, id, reason }),
+  })
   let hasher: PasswordHasher | undefined
   try {
     const { config, bootstrap } = loadConfig(env, store.settings.all())

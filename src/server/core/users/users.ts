@@ -10,6 +10,7 @@ import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
 import { checkPassword } from './password-policy.ts'
+import { OPTINS_LIMITS, isJsonObject, jsonLimitViolation } from '../stored-json.ts'
 import { USERNAME_KEY_RULE, normalizeUsername, usernameKey } from './username.ts'
 
 /** The authenticated caller of an operation. */
@@ -25,7 +26,7 @@ export interface NewUser {
   readonly password: unknown
   readonly isActive?: boolean
   readonly isSuperuser?: boolean
-  readonly optins?: Record<string, unknown>
+  readonly optins?: unknown
 }
 
 export interface UserPatch {
@@ -45,6 +46,14 @@ export interface ChangeResult {
 }
 
 const notFound = (): AuthError => new AuthError('USER_NOT_FOUND', 'User not found')
+
+/** optins as given by the caller, refused unless an object within OPTINS_LIMITS (stored-json.ts). */
+function optinsOf(value: unknown): Record<string, unknown> {
+  if (!isJsonObject(value)) throw new AuthError('INVALID_INPUT', 'optins must be an object')
+  const violation = jsonLimitViolation(value, OPTINS_LIMITS)
+  if (violation !== null) throw new AuthError('INVALID_INPUT', `optins ${violation}; the limit is ${OPTINS_LIMITS.maxDepth} levels and ${OPTINS_LIMITS.maxBytes} bytes`)
+  return value
+}
 
 function bool(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw new AuthError('INVALID_INPUT', `${name} must be true or false`)
@@ -80,6 +89,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
 
   async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
     const username = normalizeUsername(input.username)
+    const optins = input.optins === undefined ? {} : optinsOf(input.optins)
     const password = checkPassword(input.password)
     const key = usernameKey(username)
     requireFreeUsername(key, null) // early, before spending a bcrypt hash
@@ -88,7 +98,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     const user: User = {
       id: randomUUID(), username, passwordHash, profileImage: null, storeApiKey: null,
       isActive: input.isActive ?? deps.newUserIsActive, isSuperuser: input.isSuperuser ?? false,
-      createdAt: now, updatedAt: now, lastLoginAt: null, optins: input.optins ?? {},
+      createdAt: now, updatedAt: now, lastLoginAt: null, optins,
     }
     // Checked again after the hash: another creation may have taken the name meanwhile.
     store.transaction(() => {
@@ -172,10 +182,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         if (patch.profileImage !== null && typeof patch.profileImage !== 'string') throw new AuthError('INVALID_INPUT', 'profile_image must be a string or null')
         changes.profileImage = patch.profileImage
       }
-      if (patch.optins !== undefined) {
-        if (patch.optins === null || typeof patch.optins !== 'object' || Array.isArray(patch.optins)) throw new AuthError('INVALID_INPUT', 'optins must be an object')
-        changes.optins = patch.optins as Record<string, unknown>
-      }
+      if (patch.optins !== undefined) changes.optins = optinsOf(patch.optins)
       if (patch.lastLoginAt !== undefined) {
         const at = patch.lastLoginAt === null ? null : Date.parse(String(patch.lastLoginAt))
         if (at !== null && Number.isNaN(at)) throw new AuthError('INVALID_INPUT', 'last_login_at must be an ISO date or null')
