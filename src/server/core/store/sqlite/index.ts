@@ -66,6 +66,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions = {}
   const unreadable: UnreadableValue = (where) => {
     const key = `${where.table}.${where.column}.${where.id}`
     if (warned.has(key)) return
+    if (warned.size >= 10_000) warned.clear() // bounded: at worst a row is warned about again
     warned.add(key)
     options.onUnreadable?.(where)
   }
