@@ -90,7 +90,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
   async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
     const username = normalizeUsername(input.username)
     const optins = input.optins === undefined ? {} : optinsOf(input.optins)
-    const password = checkPassword(input.password)
+    const password = await checkPassword(input.password, username)
     const key = usernameKey(username)
     requireFreeUsername(key, null) // early, before spending a bcrypt hash
     const passwordHash = await hasher.hash(password)
@@ -195,7 +195,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       if (patch.isSuperuser !== undefined) changes.isSuperuser = bool(patch.isSuperuser, 'is_superuser')
       const losesSuperuser = changes.isActive === false || changes.isSuperuser === false
       guardLastSuperuser(target, losesSuperuser) // early, before spending a bcrypt hash
-      if (patch.password !== undefined) changes.passwordHash = await hasher.hash(checkPassword(patch.password))
+      if (patch.password !== undefined) changes.passwordHash = await hasher.hash(await checkPassword(patch.password, changes.username ?? target.username))
 
       // Other requests ran while the hash was computed: check again and write in one transaction,
       // so two superusers demoting each other at once cannot both succeed.
@@ -223,7 +223,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       const me = actor.user
       if (id !== me.id) throw new AuthError('USER_NOT_FOUND', "You can't change another user's password")
       if (typeof body.currentPassword !== 'string') throw new AuthError('INVALID_INPUT', 'current_password is required')
-      const password = checkPassword(body.password)
+      const password = await checkPassword(body.password, me.username)
       if (!(await hasher.verify(body.currentPassword, me.passwordHash))) throw new AuthError('WRONG_CURRENT_PASSWORD', 'Current password is incorrect')
       if (await hasher.verify(password, me.passwordHash)) throw new AuthError('SAME_PASSWORD', "You can't use your current password")
       store.users.update(me.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
