@@ -5,6 +5,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
+import { GENERATE_SECRET_HINT, MIN_SECRET_BITS, secretStrength } from '../keys/secret-strength.ts'
 import type { RuntimeSettings } from '../settings.ts'
 
 export interface ChecklistItem {
@@ -19,6 +20,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 
 const item = (id: string, title: string, ok: boolean, pass: string, warn: string): ChecklistItem =>
   ({ id, title, status: ok ? 'pass' : 'warn', why: ok ? pass : warn })
+
+/** An HS256 secret is strong when it is long and hard to guess, not merely long (secret-strength.ts). */
+function secretStrengthItem(secret: string): ChecklistItem {
+  const { bits, problem } = secretStrength(secret)
+  const short = Buffer.byteLength(secret) < 32
+  return item('key_strength', 'Strong signing key', !short && problem === null,
+    `The HS256 secret has an estimated ${bits} bits of entropy (${MIN_SECRET_BITS} or more)`,
+    `The HS256 secret ${short ? 'is shorter than 32 bytes' : problem}: anyone who guesses it signs tokens for any user; import a new one (${GENERATE_SECRET_HINT})`)
+}
 
 export function createChecklist(deps: { config: Config; configDir: string; settings: RuntimeSettings; keys: KeyRing }) {
   const { config, configDir, settings, keys } = deps
@@ -48,8 +58,7 @@ export function createChecklist(deps: { config: Config; configDir: string; setti
     return [
       item('algorithm', 'A standard signing algorithm', true, `${signer.alg}, bound to its key id: a token cannot choose another algorithm`, ''),
       signer.alg === 'HS256'
-        ? item('key_strength', 'Strong signing key', (signer.verifyKey.symmetricKeySize ?? 0) >= 32,
-          `The HS256 secret is ${signer.verifyKey.symmetricKeySize} bytes (32 or more)`, 'The HS256 secret is shorter than 32 bytes')
+        ? secretStrengthItem(signer.verifyKey.export().toString('utf8'))
         : item('key_strength', 'Strong signing key', bits >= 2048, `RSA-${bits}`, `RSA-${bits} is below 2048 bits`),
       keyStorage(),
       item('access_lifetime', 'Short-lived access tokens', access <= RECOMMENDED_ACCESS_SECONDS,
