@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
+import { configDirProblems } from '../config-permissions.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
 import { GENERATE_SECRET_HINT, MIN_SECRET_BITS, secretStrength } from '../keys/secret-strength.ts'
 import type { RuntimeSettings } from '../settings.ts'
@@ -33,6 +34,14 @@ function secretStrengthItem(secret: string): ChecklistItem {
 export function createChecklist(deps: { config: Config; configDir: string; settings: RuntimeSettings; keys: KeyRing }) {
   const { config, configDir, settings, keys } = deps
 
+  /** The modes as they are now: a chmod after start-up shows here. */
+  function configDirItem(): ChecklistItem {
+    const problems = configDirProblems(configDir)
+    return item('config_dir', 'Config dir private to its owner', problems.length === 0,
+      process.platform === 'win32' ? 'Windows keeps the config dir private to your profile' : `${configDir} and the files in it can be read and written by their owner only`,
+      `${problems.join('; ')}. Another user who can write there can become a superuser at the next start`)
+  }
+
   function keyStorage(): ChecklistItem {
     const title = 'Signing key kept secret'
     const record = keys.list().find((k) => k.state === 'active')
@@ -61,6 +70,7 @@ export function createChecklist(deps: { config: Config; configDir: string; setti
         ? secretStrengthItem(signer.verifyKey.export().toString('utf8'))
         : item('key_strength', 'Strong signing key', bits >= 2048, `RSA-${bits}`, `RSA-${bits} is below 2048 bits`),
       keyStorage(),
+      configDirItem(),
       item('access_lifetime', 'Short-lived access tokens', access <= RECOMMENDED_ACCESS_SECONDS,
         `Access tokens live ${access} s (30 min or less)`,
         `Access tokens live ${access} s; 30 minutes or less is recommended. Revocation reaches them at once here, but a token copied elsewhere stays valid for a JWKS-only verifier until it expires`),
