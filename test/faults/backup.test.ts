@@ -4,8 +4,9 @@
 // passphrase: no key in clear, a wrong passphrase or one changed byte restores nothing.
 
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { ADMIN, call, login, tempDir } from '../helpers.ts'
@@ -213,4 +214,45 @@ test('backup --encrypt: no private key, secret or password hash in clear; restor
   assert.equal((await call(rurl, 'GET', '/api/v1/users/whoami', { token: signed.access })).status, 200, 'the same keys: a token of before verifies')
   await login(rurl, ADMIN.username, ADMIN.password)
   await crash(restored)
+})
+
+/** Runs the CLI in a pseudo-terminal (util-linux `script`), typing each answer after a prompt. */
+async function inTerminal(t: TestContext, args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  const cli = [process.execPath, '--import', import.meta.resolve('tsx'), resolve(import.meta.dirname, '../../src/server/cli.ts'), ...args]
+  const child = spawn('script', ['-qec', cli.map(quote).join(' '), '/dev/null'], { env: baseEnv() as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+  t.after(() => void (child.exitCode === null && child.kill('SIGKILL')))
+  let output = ''
+  let answered = 0
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString()
+    const prompts = output.match(/passphrase[^:\n]*: /gi)?.length ?? 0
+    while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`)
+  })
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)))
+  return { code, output }
+}
+
+test('in a terminal, backup --encrypt asks for the passphrase twice and restore asks for it; what is typed is not echoed', { skip: !existsSync('/usr/bin/script') }, async (t) => {
+  const dir = tempDir(t)
+  const live = join(dir, 'live')
+  const first = serve(t, live)
+  await login(await ready(first))
+  first.child.kill('SIGTERM')
+  assert.equal(await exitCode(first), 0)
+  const passphrase = 'violet harbour stapler 42'
+  const file = join(dir, 'sealed')
+
+  const differ = await inTerminal(t, ['backup', file, '--config-dir', live, '--encrypt'], [passphrase, 'something else entirely'])
+  assert.equal(differ.code, 1)
+  assert.match(differ.output, /the two passphrases differ; nothing was written/)
+  assert.ok(!existsSync(file))
+
+  const made = await inTerminal(t, ['backup', file, '--config-dir', live, '--encrypt'], [passphrase, passphrase])
+  assert.equal(made.code, 0, made.output)
+  assert.match(made.output, /Backup passphrase: [\s\S]*The same passphrase again: [\s\S]*encrypted\)/)
+  assert.ok(!made.output.includes(passphrase), 'not echoed')
+  const restored = await inTerminal(t, ['restore', file, '--config-dir', join(dir, 'restored')], [passphrase])
+  assert.equal(restored.code, 0, restored.output)
+  assert.match(restored.output, /restored .*, encrypted\)/)
 })
