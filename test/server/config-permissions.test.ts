@@ -62,8 +62,8 @@ test('a .env, key or database that others may write stops the start, naming the 
   await (await startServer(t, { configDir: used })).close()
   for (const file of ['secret_key', 'authdock.db']) {
     const path = join(used, file)
-    chmodSync(path, 0o620)
-    await startFails(used, new RegExp(`^${escaped(path)} is writable by other users \\(mode 620\\)`))
+    chmodSync(path, 0o602)
+    await startFails(used, new RegExp(`^${escaped(path)} is writable by other users \\(mode 602\\)`))
     chmodSync(path, 0o600)
   }
   // Readable by others only: ours, so tightened, and the start goes on.
@@ -94,6 +94,22 @@ test('a .env or key another user owns (a file dropped into an open config dir) s
   const theirs = tempDir(t)
   chownSync(theirs, OTHER_UID, OTHER_UID)
   await startFails(theirs, new RegExp(`^the config dir ${escaped(theirs)} belongs to uid ${OTHER_UID}, not to you`))
+})
+
+test('the group counts as others unless it is our own primary group (user private groups, a Kubernetes fsGroup)', { skip: !posix || !root }, async (t) => {
+  const dir = tempDir(t)
+  await (await startServer(t, { configDir: dir })).close()
+  const key = join(dir, 'secret_key')
+  chmodSync(dir, 0o2770) // what kubelet makes of a volume whose fsGroup is the pod's group
+  chmodSync(key, 0o660)
+  const ours = await startServer(t, { configDir: dir })
+  await login(ours.url)
+  assert.equal(mode(key), 0o660, 'our own group may keep its access')
+  assert.deepEqual(secureConfigDir(dir), [])
+  await ours.close()
+
+  chownSync(key, 0, OTHER_UID)
+  await startFails(dir, new RegExp(`^${escaped(key)} is writable by other users \\(mode 660\\)`))
 })
 
 test('the CLI\'s ./.env is refused the same way when others may write it; Windows is not checked', { skip: !posix }, (t) => {
