@@ -1,13 +1,14 @@
 // `npm run serve`: the auth server headless. Prints `listening on http://HOST:PORT` when ready;
 // SIGINT/SIGTERM let in-flight requests finish and close the database.
 
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { backupConfigDir, restoreConfigDir } from './core/backup.ts'
+import { backupConfigDir, isEncryptedBackupFile, restoreConfigDir } from './core/backup.ts'
 import { defaultConfigDir, withDotEnv } from './core/config-dir.ts'
 import { ConfigError } from './core/errors.ts'
 import { createAuthServer } from './index.ts'
+import { promptHidden } from './prompt.ts'
 
 const USAGE = `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir DIR]
 
@@ -17,13 +18,35 @@ const USAGE = `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir
                 default: the per-user config dir for authdock)
 `
 
-const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR]
-       npm run serve -- restore FILE [--config-dir DIR] [--force]
+const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR] [--encrypt [--passphrase-file F]]
+       npm run serve -- restore FILE [--config-dir DIR] [--force] [--passphrase-file F]
 
-  backup   the database and key files into FILE (0600); safe while the server runs
+  backup   the database and key files into FILE (0600); safe while the server runs.
+           It holds the private keys and every password hash: --encrypt seals it
+           with a passphrase (scrypt + AES-256-GCM)
   restore  FILE into the config dir; refused while a server uses it, and over an
-           existing database or keys unless --force
+           existing database or keys unless --force. An encrypted FILE asks for
+           its passphrase
+  The passphrase: --passphrase-file F, else AUTHDOCK_BACKUP_PASSPHRASE, else a
+  prompt when run in a terminal.
 `
+
+/** The passphrase from --passphrase-file, AUTHDOCK_BACKUP_PASSPHRASE or a prompt, in that order. */
+async function passphraseOf(file: string | undefined, env: Record<string, string | undefined>, confirm: boolean): Promise<string> {
+  if (file !== undefined) {
+    try {
+      return readFileSync(resolve(file), 'utf8').replace(/\r?\n$/, '') // one trailing newline, as echo writes it
+    } catch (err) {
+      fail(`cannot read the passphrase file ${resolve(file)}: ${(err as Error).message}`)
+    }
+  }
+  const fromEnv = env.AUTHDOCK_BACKUP_PASSPHRASE
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  if (!process.stdin.isTTY) fail('no passphrase: pass --passphrase-file FILE or set AUTHDOCK_BACKUP_PASSPHRASE (or run this in a terminal to be asked)')
+  const passphrase = await promptHidden('Backup passphrase: ')
+  if (confirm && (await promptHidden('The same passphrase again: ')) !== passphrase) fail('the two passphrases differ; nothing was written')
+  return passphrase
+}
 
 export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
   if (argv[0] === 'backup' || argv[0] === 'restore') return backupCommand(argv[0], argv.slice(1), processEnv)
@@ -91,20 +114,30 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
 async function backupCommand(command: 'backup' | 'restore', argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: { 'config-dir': { type: 'string' }, force: { type: 'boolean' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({
+      args: argv,
+      options: { 'config-dir': { type: 'string' }, force: { type: 'boolean' }, encrypt: { type: 'boolean' }, 'passphrase-file': { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (err) {
     fail(`${(err as Error).message}\n${BACKUP_USAGE}`)
   }
   const [file, ...extra] = parsed.positionals
-  if (file === undefined || extra.length > 0 || (command === 'backup' && parsed.values.force)) fail(BACKUP_USAGE)
+  const { values } = parsed
+  const misplaced = command === 'backup' ? values.force === true || (values['passphrase-file'] !== undefined && values.encrypt !== true) : values.encrypt === true
+  if (file === undefined || extra.length > 0 || misplaced) fail(BACKUP_USAGE)
   const env = withDotEnv(processEnv, join(process.cwd(), '.env'))
   const configDir = parsed.values['config-dir'] !== undefined ? resolve(parsed.values['config-dir']) : defaultConfigDir(env)
+  const target = resolve(file)
+  const needsPassphrase = command === 'backup' ? values.encrypt === true : isEncryptedBackupFile(target)
+  const passphrase = needsPassphrase ? await passphraseOf(values['passphrase-file'], env, command === 'backup') : undefined
   try {
     const done = command === 'backup'
-      ? await backupConfigDir(configDir, resolve(file))
-      : restoreConfigDir(resolve(file), configDir, { force: parsed.values.force === true })
-    const verb = command === 'backup' ? `backed up ${configDir} to ${resolve(file)}` : `restored ${resolve(file)} into ${configDir}`
-    process.stdout.write(`${verb}: ${done.files.join(', ')} (${done.bytes} bytes)\n`)
+      ? await backupConfigDir(configDir, target, { passphrase })
+      : restoreConfigDir(target, configDir, { force: values.force === true, passphrase })
+    const verb = command === 'backup' ? `backed up ${configDir} to ${target}` : `restored ${target} into ${configDir}`
+    process.stdout.write(`${verb}: ${done.files.join(', ')} (${done.bytes} bytes${done.encrypted ? ', encrypted' : ''})\n`)
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message)
     throw err

@@ -14,7 +14,7 @@ export interface UserRead {
   create_at: Iso
   updated_at: Iso
   last_login_at: Iso | null
-  optins: Readonly<Record<string, unknown>>
+  optins: Readonly<Record<string, unknown>> | null
 }
 
 export interface AdminUser extends UserRead {

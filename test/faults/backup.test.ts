@@ -1,18 +1,20 @@
 // `backup FILE` while the server runs and writes (refresh traffic), `restore FILE` into another
 // dir: the restored server starts with the same key ring, users and revocations. Restore refuses a
-// dir in use, an existing config without --force, and a damaged backup.
+// dir in use, an existing config without --force, and a damaged backup. `--encrypt` seals it with a
+// passphrase: no key in clear, a wrong passphrase or one changed byte restores nothing.
 
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { ADMIN, call, login, tempDir } from '../helpers.ts'
 import type { Tokens } from '../helpers.ts'
-import { checkConfigDir, crash, exitCode, ready, runCli, serve } from './harness.ts'
+import { baseEnv, checkConfigDir, crash, exitCode, ready, runCli, serve } from './harness.ts'
 
-async function cli(t: TestContext, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = runCli(t, args)
+async function cli(t: TestContext, args: string[], env?: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = runCli(t, args, { env })
   const code = await exitCode(p)
   return { code, stdout: p.stdout(), stderr: p.stderr() }
 }
@@ -127,4 +129,130 @@ test('restore refuses an existing config without --force and a damaged backup; -
   assert.equal((await call(turl, 'GET', '/api/v1/users/whoami', { token: before.access })).status, 200)
   assert.equal((await call(turl, 'GET', '/api/v1/users/whoami', { token: later.access })).status, 401, 'the session made after the backup is gone')
   await crash(third)
+})
+
+test('backup --encrypt: no private key, secret or password hash in clear; restored with the passphrase; a wrong one or one changed byte restores nothing', async (t) => {
+  const dir = tempDir(t)
+  const live = join(dir, 'live')
+  const first = serve(t, live)
+  const url = await ready(first)
+  const admin = await login(url)
+  // An RSA pair beside Langflow's secret_key: both kinds of private material in the backup.
+  assert.equal((await call(url, 'PUT', '/api/v1/admin/algorithm', { token: admin.access, json: { algorithm: 'RS256' } })).status, 200)
+  const signed = await login(url)
+  first.child.kill('SIGTERM')
+  assert.equal(await exitCode(first), 0)
+
+  const passphrase = 'violet harbour stapler 42'
+  const sealed = join(dir, 'sealed.backup')
+  const short = await cli(t, ['backup', sealed, '--config-dir', live, '--encrypt'], baseEnv({ AUTHDOCK_BACKUP_PASSPHRASE: 'too short' }))
+  assert.equal(short.code, 1)
+  assert.match(short.stderr, /passphrase must be at least 12 characters/)
+  const none = await cli(t, ['backup', sealed, '--config-dir', live, '--encrypt'])
+  assert.equal(none.code, 1)
+  assert.match(none.stderr, /no passphrase: pass --passphrase-file FILE or set AUTHDOCK_BACKUP_PASSPHRASE/)
+  assert.ok(!existsSync(sealed))
+
+  const made = await cli(t, ['backup', sealed, '--config-dir', live, '--encrypt'], baseEnv({ AUTHDOCK_BACKUP_PASSPHRASE: passphrase }))
+  assert.equal(made.code, 0, made.stderr)
+  assert.match(made.stdout, /backed up .* authdock\.db, .*private_key\.pem.*, encrypted\)/)
+  assert.equal(statSync(sealed).mode & 0o777, 0o600)
+  const text = readFileSync(sealed, 'utf8')
+  // What a plain backup holds of each private file (base64 of its bytes), and the files as they are.
+  const plainFile = join(dir, 'plain.backup')
+  assert.equal((await cli(t, ['backup', plainFile, '--config-dir', live])).code, 0)
+  const plain = readFileSync(plainFile, 'utf8')
+  const pem = readFileSync(join(live, 'private_key.pem'), 'utf8')
+  const secret = readFileSync(join(live, 'secret_key'), 'utf8')
+  const clear = [pem.split('\n')[1] as string, secret.trim(), Buffer.from(pem).toString('base64').slice(64, 128), Buffer.from(secret).toString('base64').slice(0, 40)]
+  assert.ok(clear.slice(2).every((c) => plain.includes(c)), 'a plain backup holds the keys, as base64')
+  for (const c of [...clear, 'PRIVATE KEY']) assert.ok(!text.includes(c), `the encrypted backup does not hold ${c.slice(0, 16)}…`)
+  const envelope = JSON.parse(text)
+  assert.deepEqual([envelope.format, envelope.kdf.name, envelope.cipher.name], ['authdock-backup-encrypted', 'scrypt', 'aes-256-gcm'])
+  assert.ok(envelope.kdf.N >= 2 ** 15)
+
+  const target = join(dir, 'restored')
+  const refusals: [string, string, RegExp][] = []
+  const wrong = await cli(t, ['restore', sealed, '--config-dir', target], baseEnv({ AUTHDOCK_BACKUP_PASSPHRASE: 'not the passphrase at all' }))
+  refusals.push(['wrong passphrase', wrong.stderr, /cannot be decrypted: the passphrase is wrong, or the file was changed since the backup; nothing was restored/])
+  const missing = await cli(t, ['restore', sealed, '--config-dir', target])
+  refusals.push(['no passphrase', missing.stderr, /no passphrase/])
+  // One byte of the ciphertext flipped, and one of the salt (the key then differs): the tag fails.
+  type Sealed = { data: string; kdf: { salt: string } }
+  const flip = (b64: string): string => {
+    const bytes = Buffer.from(b64, 'base64')
+    const i = Math.floor(bytes.length / 2)
+    bytes[i] = (bytes[i] as number) ^ 0x01
+    return bytes.toString('base64')
+  }
+  const changes: [string, (e: Sealed) => void][] = [['data', (e) => void (e.data = flip(e.data))], ['salt', (e) => void (e.kdf.salt = flip(e.kdf.salt))]]
+  for (const [field, change] of changes) {
+    const changed = JSON.parse(text) as Sealed
+    change(changed)
+    const file = join(dir, `flipped-${field}`)
+    writeFileSync(file, JSON.stringify(changed))
+    const r = await cli(t, ['restore', file, '--config-dir', target], baseEnv({ AUTHDOCK_BACKUP_PASSPHRASE: passphrase }))
+    assert.equal(r.code, 1, r.stderr)
+    refusals.push([`a flipped byte of the ${field}`, r.stderr, /cannot be decrypted: the passphrase is wrong, or the file was changed/])
+  }
+  // One byte of the file itself flipped, wherever it lands in the data.
+  const raw = readFileSync(sealed)
+  raw[raw.length - 100] = (raw[raw.length - 100] as number) ^ 0x01
+  writeFileSync(join(dir, 'flipped-file'), raw)
+  const flipped = await cli(t, ['restore', join(dir, 'flipped-file'), '--config-dir', target], baseEnv({ AUTHDOCK_BACKUP_PASSPHRASE: passphrase }))
+  refusals.push(['a flipped byte of the file', flipped.stderr, /is not a usable encrypted authdock backup|cannot be decrypted/])
+  for (const [what, stderr, message] of refusals) assert.match(stderr, message, what)
+  assert.ok(!existsSync(target), 'nothing was restored')
+
+  const passFile = join(dir, 'passphrase.txt')
+  writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 })
+  const restore = await cli(t, ['restore', sealed, '--config-dir', target, '--passphrase-file', passFile])
+  assert.equal(restore.code, 0, restore.stderr)
+  assert.match(restore.stdout, /restored .* into .*, encrypted\)/)
+  const restored = serve(t, target)
+  const rurl = await ready(restored)
+  assert.equal((await call(rurl, 'GET', '/api/v1/users/whoami', { token: signed.access })).status, 200, 'the same keys: a token of before verifies')
+  await login(rurl, ADMIN.username, ADMIN.password)
+  await crash(restored)
+})
+
+/** Runs the CLI in a pseudo-terminal (util-linux `script`), typing each answer after a prompt. */
+async function inTerminal(t: TestContext, args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  const cli = [process.execPath, '--import', import.meta.resolve('tsx'), resolve(import.meta.dirname, '../../src/server/cli.ts'), ...args]
+  const child = spawn('script', ['-qec', cli.map(quote).join(' '), '/dev/null'], { env: baseEnv() as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+  t.after(() => void (child.exitCode === null && child.kill('SIGKILL')))
+  let output = ''
+  let answered = 0
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString()
+    const prompts = output.match(/passphrase[^:\n]*: /gi)?.length ?? 0
+    while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`)
+  })
+  const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)))
+  return { code, output }
+}
+
+test('in a terminal, backup --encrypt asks for the passphrase twice and restore asks for it; what is typed is not echoed', { skip: !existsSync('/usr/bin/script') }, async (t) => {
+  const dir = tempDir(t)
+  const live = join(dir, 'live')
+  const first = serve(t, live)
+  await login(await ready(first))
+  first.child.kill('SIGTERM')
+  assert.equal(await exitCode(first), 0)
+  const passphrase = 'violet harbour stapler 42'
+  const file = join(dir, 'sealed')
+
+  const differ = await inTerminal(t, ['backup', file, '--config-dir', live, '--encrypt'], [passphrase, 'something else entirely'])
+  assert.equal(differ.code, 1)
+  assert.match(differ.output, /the two passphrases differ; nothing was written/)
+  assert.ok(!existsSync(file))
+
+  const made = await inTerminal(t, ['backup', file, '--config-dir', live, '--encrypt'], [passphrase, passphrase])
+  assert.equal(made.code, 0, made.output)
+  assert.match(made.output, /Backup passphrase: [\s\S]*The same passphrase again: [\s\S]*encrypted\)/)
+  assert.ok(!made.output.includes(passphrase), 'not echoed')
+  const restored = await inTerminal(t, ['restore', file, '--config-dir', join(dir, 'restored')], [passphrase])
+  assert.equal(restored.code, 0, restored.output)
+  assert.match(restored.output, /restored .*, encrypted\)/)
 })

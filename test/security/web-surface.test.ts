@@ -3,6 +3,7 @@
 // origin, and no state change authenticated by the access cookie from any other origin.
 
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -120,7 +121,7 @@ test('every state-changing route refuses the access cookie from another origin o
     ['POST', '/api/v1/admin/sessions/revoke-all', '{"confirm":"revoke-all"}'],
     ['DELETE', `/api/v1/admin/sessions/${server.core.sessions.list({}, { skip: 0, limit: 1 }).sessions[0]?.id}`],
     ['POST', '/api/v1/admin/keys/rotate', '{}'],
-    ['POST', '/api/v1/admin/keys/import', JSON.stringify({ algorithm: 'HS256', secret: 'c'.repeat(40) })],
+    ['POST', '/api/v1/admin/keys/import', JSON.stringify({ algorithm: 'HS256', secret: randomBytes(32).toString('base64url') })],
     ['PUT', '/api/v1/admin/algorithm', '{"algorithm":"RS256"}'],
     ['PATCH', '/api/v1/admin/settings', '{"access_token_expire_seconds":900}'],
     ['POST', '/api/v1/admin/users', '{"username":"csrf2","password":"csrf-password","is_superuser":true}'],

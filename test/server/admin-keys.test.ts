@@ -257,7 +257,7 @@ test('the algorithm switches HS256 → RS256 → RS512 with no logout, and the J
 })
 
 test('what the environment pins is refused with 409 ENV_PINNED naming the variable, and GET /keys reports the pins', async (t) => {
-  const secret = 'p'.repeat(40)
+  const secret = randomBytes(32).toString('base64url')
   const { url, server } = await startServer(t, { env: testEnv({ LANGFLOW_ALGORITHM: 'HS256', LANGFLOW_SECRET_KEY: secret }) })
   const admin = await login(url)
   const ring = await keyList(url, admin.access)
@@ -275,7 +275,7 @@ test('what the environment pins is refused with 409 ENV_PINNED naming the variab
     assertError(r, 409, 'ENV_PINNED', /LANGFLOW_SECRET_KEY/)
     assert.equal(r.body.variable, 'LANGFLOW_SECRET_KEY')
   }
-  const imported = await importKey(url, admin.access, { algorithm: 'HS256', secret: 'i'.repeat(40) })
+  const imported = await importKey(url, admin.access, { algorithm: 'HS256', secret: randomBytes(32).toString('base64url') })
   assertError(imported, 409, 'ENV_PINNED')
   assert.equal(imported.body.variable, 'LANGFLOW_SECRET_KEY')
   const importedRsa = await importKey(url, admin.access, { algorithm: 'RS256', private_key: 'whatever' })
@@ -338,10 +338,10 @@ test('an imported secret with surrounding whitespace keeps working after a resta
   const { url, configDir, close } = await startServer(t)
   const admin = await login(url)
   // Pasted from a file: a trailing newline.
-  assert.equal((await importKey(url, admin.access, { algorithm: 'HS256', secret: `${'a'.repeat(40)}\n` })).status, 201)
+  assert.equal((await importKey(url, admin.access, { algorithm: 'HS256', secret: `${randomBytes(32).toString('base64url')}\n` })).status, 201)
   const signed = await login(url)
   // 32 characters only with the leading space: refused, or accepted and still usable after a restart.
-  await importKey(url, admin.access, { algorithm: 'HS256', secret: ` ${'b'.repeat(31)}` })
+  await importKey(url, admin.access, { algorithm: 'HS256', secret: ` ${randomBytes(24).toString('base64url').slice(0, 31)}` })
   await close()
   const again = await startServer(t, { configDir })
   assert.equal((await whoami(again.url, signed.access)).status, 200)
@@ -354,7 +354,7 @@ test('bad keys are refused with 422 INVALID_KEY and a clear reason, a bad algori
   const another = rsaPair()
   const weak = rsaPair(1024)
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
-  const secret = 's'.repeat(32)
+  const secret = randomBytes(24).toString('base64url') // 32 characters
   assert.equal((await importKey(url, admin.access, { algorithm: 'HS256', secret })).status, 201)
   assert.equal((await importKey(url, admin.access, { algorithm: 'RS256', private_key: good.privateKey })).status, 201)
   const ringBefore = server.core.keys.list().map((k) => `${k.kid}:${k.state}`)

@@ -6,7 +6,7 @@ import { call, decodeJwt, login, manualClock, startServer, testEnv } from '../he
 
 const HOUR = 3_600_000
 const CHECKLIST_IDS = [
-  'algorithm', 'key_strength', 'key_storage', 'access_lifetime', 'refresh_rotation', 'bcrypt_cost',
+  'algorithm', 'key_strength', 'key_storage', 'config_dir', 'access_lifetime', 'refresh_rotation', 'bcrypt_cost',
   'token_type', 'www_authenticate', 'transport', 'refresh_cookie', 'server_logout', 'auto_login',
 ]
 
@@ -104,6 +104,7 @@ test('checklist: the access lifetime warns at 3600 s and passes at 900 s; loopba
   assert.equal(c.item('bcrypt_cost').status, 'warn', 'the tests run at cost 10')
   assert.equal(c.item('key_storage').status, 'pass')
   assert.equal(c.item('key_strength').status, 'pass')
+  assert.equal(c.item('config_dir').status, 'pass')
   const passedBefore = c.body.passed
 
   assert.equal((await call(url, 'PATCH', '/api/v1/admin/settings', { token: admin.access, json: { access_token_expire_seconds: 900 } })).status, 200)

@@ -3,6 +3,7 @@
 // env-pinned keys refuse to be rotated away, and the ring survives restarts.
 
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -85,7 +86,7 @@ test('a verify-only key is retired once its last token has expired: its tokens t
 })
 
 test('keys pinned by env cannot be rotated away; an env-pinned algorithm cannot be switched', async (t) => {
-  const { server } = await startServer(t, { env: testEnv({ LANGFLOW_SECRET_KEY: 'k'.repeat(40), LANGFLOW_ALGORITHM: 'HS256' }) })
+  const { server } = await startServer(t, { env: testEnv({ LANGFLOW_SECRET_KEY: randomBytes(32).toString('base64url'), LANGFLOW_ALGORITHM: 'HS256' }) })
   await assert.rejects(server.core.keys.rotate(), (err: unknown) => err instanceof AuthError && err.code === 'ENV_PINNED' && /LANGFLOW_SECRET_KEY/.test(String(err.detail)))
   await assert.rejects(server.core.keys.switchAlgorithm('RS256'), (err: unknown) => err instanceof AuthError && err.code === 'ENV_PINNED' && /LANGFLOW_ALGORITHM/.test(String(err.detail)))
 })

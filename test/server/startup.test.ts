@@ -2,7 +2,7 @@
 // before a restart still accepted), keys from env, and clear errors that overwrite nothing.
 
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -86,12 +86,13 @@ test('a weak bootstrap password stops start-up naming the variable', async (t) =
 
 test('LANGFLOW_SECRET_KEY from env signs, is not written to disk, and survives restarts', async (t) => {
   const configDir = tempDir(t)
-  const env = testEnv({ LANGFLOW_SECRET_KEY: 's'.repeat(40) })
+  const secret = randomBytes(32).toString('base64url')
+  const env = testEnv({ LANGFLOW_SECRET_KEY: secret })
   const first = await startServer(t, { configDir, env })
   const tokens = await login(first.url)
   assert.ok(!existsSync(join(configDir, 'secret_key')))
   const { jwtVerify } = await import('jose')
-  await jwtVerify(tokens.access, new TextEncoder().encode('s'.repeat(40)))
+  await jwtVerify(tokens.access, new TextEncoder().encode(secret))
   await first.close()
   const second = await startServer(t, { configDir, env })
   assert.equal((await call(second.url, 'GET', '/api/v1/users/whoami', { token: tokens.access })).status, 200)

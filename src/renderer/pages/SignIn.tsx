@@ -110,9 +110,9 @@ export function Setup(props: { onDone: () => void }) {
           Password
           <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="setup-rules" required />
         </label>
-        <PasswordRules password={password} id="setup-rules" />
+        <PasswordRules password={password} username={username} id="setup-rules" />
         {error !== null && <p className="error-text" role="alert">{error}</p>}
-        <button type="submit" className="primary" disabled={busy || !passwordOk(password) || code.trim() === ''}>
+        <button type="submit" className="primary" disabled={busy || !passwordOk(password, username) || code.trim() === ''}>
           {busy ? 'Creating…' : 'Create superuser'}
         </button>
       </form>

@@ -164,7 +164,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
       confirmLabel="Create user"
       onCancel={props.onClose}
       onConfirm={async () => {
-        assertPasswordOk(password)
+        assertPasswordOk(password, username)
         const r = await api.createUser({ username, password, is_superuser: superuser })
         props.onCreated(r.user)
       }}
@@ -177,7 +177,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
         Password
         <input name="new-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="create-rules" />
       </label>
-      <PasswordRules password={password} id="create-rules" />
+      <PasswordRules password={password} username={username} id="create-rules" />
       <label className="inline">
         <input type="checkbox" checked={superuser} onChange={(e) => setSuperuser(e.target.checked)} /> Superuser
       </label>
@@ -193,7 +193,7 @@ function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (
       confirmLabel="Set password"
       onCancel={props.onClose}
       onConfirm={async () => {
-        assertPasswordOk(password)
+        assertPasswordOk(password, props.user.username)
         await props.onSave(password)
       }}
     >
@@ -202,7 +202,7 @@ function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (
         New password
         <input name="reset-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="reset-rules" autoFocus />
       </label>
-      <PasswordRules password={password} id="reset-rules" />
+      <PasswordRules password={password} username={props.user.username} id="reset-rules" />
     </Confirm>
   )
 }

@@ -5,6 +5,7 @@
 import type { Clock } from './clock.ts'
 import type { AuditType } from '../../shared/audit-types.ts'
 import type { AuditEvent, AuditFilter, Store } from './store/types.ts'
+import { AUDIT_DETAIL_LIMITS, jsonLimitViolation } from './stored-json.ts'
 
 export { AUDIT_TYPES } from '../../shared/audit-types.ts'
 
@@ -45,6 +46,8 @@ export function createAudit(store: Store, clock: Clock, onListenerError: (err: u
 
   /** Inserts without publishing: for callers inside a transaction, who publish after the commit. */
   function write(input: AuditInput): AuditEvent {
+    // The event is kept without a detail that breaks the limits, rather than failing the request.
+    const violation = input.detail === undefined ? null : jsonLimitViolation(input.detail, AUDIT_DETAIL_LIMITS)
     const event = {
       at: clock.now(),
       type: input.type,
@@ -53,7 +56,7 @@ export function createAudit(store: Store, clock: Clock, onListenerError: (err: u
       sessionId: input.sessionId ?? null,
       ip: input.context?.ip ?? null,
       userAgent: input.context?.userAgent ?? null,
-      detail: input.detail ?? {},
+      detail: violation === null ? (input.detail ?? {}) : { detail_dropped: `the detail ${violation}` },
     }
     return { ...event, id: store.audit.insert(event) }
   }

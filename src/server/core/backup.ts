@@ -1,11 +1,13 @@
 // `authdock backup FILE` and `authdock restore FILE`: the database and the key files of a config
-// dir in one file (a JSON envelope, each file base64 with its SHA-256), taken while a server runs.
+// dir in one file (a JSON envelope, each file base64 with its SHA-256), taken while a server runs;
+// with a passphrase, that envelope sealed by backup-crypto.ts.
 
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { acquireConfigLock } from './config-lock.ts'
+import { checkPassphrase, decryptBackup, encryptBackup, isEncryptedBackup } from './backup-crypto.ts'
 import { ensureConfigDir } from './config-dir.ts'
 import { DATABASE_FILE } from './core.ts'
 import { ConfigError } from './errors.ts'
@@ -29,6 +31,12 @@ interface Entry {
 export interface BackupSummary {
   readonly files: readonly string[]
   readonly bytes: number
+  readonly encrypted: boolean
+}
+
+export interface BackupOptions {
+  /** Encrypt the backup with this passphrase (scrypt + AES-256-GCM). */
+  readonly passphrase?: string
 }
 
 // Only names a config dir holds: a backup cannot write outside the dir it is restored into.
@@ -45,7 +53,8 @@ const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).d
  * key files are those the snapshot names, plus every other plain file of the dir (Langflow's key
  * files, .env). Needs no lock: a running server keeps running.
  */
-export async function backupConfigDir(configDir: string, target: string): Promise<BackupSummary> {
+export async function backupConfigDir(configDir: string, target: string, options: BackupOptions = {}): Promise<BackupSummary> {
+  if (options.passphrase !== undefined) checkPassphrase(options.passphrase)
   const dbFile = join(configDir, DATABASE_FILE)
   if (!existsSync(dbFile)) throw new ConfigError(`there is no database at ${dbFile}: nothing to back up`)
   for (let attempt = 1; ; attempt++) {
@@ -58,13 +67,14 @@ export async function backupConfigDir(configDir: string, target: string): Promis
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(snapshot + suffix, { force: true })
     }
     if (entries !== null) {
-      const body = JSON.stringify({ format: BACKUP_FORMAT, version: BACKUP_VERSION, created_at: new Date().toISOString(), files: entries })
+      const plain = JSON.stringify({ format: BACKUP_FORMAT, version: BACKUP_VERSION, created_at: new Date().toISOString(), files: entries })
+      const body = options.passphrase === undefined ? plain : encryptBackup(Buffer.from(plain), options.passphrase)
       try {
         writeFileAtomic(target, body, 0o600)
       } catch (err) {
         throw new ConfigError(`cannot write the backup ${target}: ${(err as Error).message}`, { cause: err })
       }
-      return { files: entries.map((e) => e.path), bytes: Buffer.byteLength(body) }
+      return { files: entries.map((e) => e.path), bytes: Buffer.byteLength(body), encrypted: options.passphrase !== undefined }
     }
     if (attempt === SNAPSHOT_ATTEMPTS) throw new ConfigError(`the key files of ${configDir} kept changing during the backup; try again`)
   }
@@ -146,6 +156,8 @@ const modeOf = (path: string): number => (statSync(path).mode & 0o644) | 0o600
 export interface RestoreOptions {
   /** Replace the database and keys a config dir already holds. */
   readonly force?: boolean
+  /** The passphrase of an encrypted backup (ignored for a plain one). */
+  readonly passphrase?: string
 }
 
 /**
@@ -154,7 +166,7 @@ export interface RestoreOptions {
  * anything is written; the key files go first and the database last, each atomically.
  */
 export function restoreConfigDir(source: string, configDir: string, options: RestoreOptions = {}): BackupSummary {
-  const entries = readBackup(source)
+  const { entries, encrypted } = readBackup(source, options.passphrase)
   ensureConfigDir(configDir)
   const lock = acquireConfigLock(configDir, 'restore')
   try {
@@ -184,20 +196,48 @@ export function restoreConfigDir(source: string, configDir: string, options: Res
       throw err
     }
     rmSync(aside, { recursive: true, force: true })
-    return { files: entries.map((e) => e.path), bytes: statSync(source).size }
+    return { files: entries.map((e) => e.path), bytes: statSync(source).size, encrypted }
   } finally {
     lock.release()
   }
 }
 
-function readBackup(source: string): Entry[] {
-  let parsed: unknown
+function parseJson(text: string, source: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(source, 'utf8'))
+    return JSON.parse(text)
   } catch (err) {
-    const reason = err instanceof SyntaxError ? 'is not an authdock backup (not JSON; truncated?)' : `cannot be read: ${(err as Error).message}`
-    throw new ConfigError(`${source} ${reason}`, { cause: err })
+    throw new ConfigError(`${source} is not an authdock backup (not JSON; truncated?)`, { cause: err })
   }
+}
+
+function readText(source: string): string {
+  try {
+    return readFileSync(source, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`${source} cannot be read: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** Whether `source` is an encrypted backup (so restore needs a passphrase); false for anything else. */
+export function isEncryptedBackupFile(source: string): boolean {
+  try {
+    return isEncryptedBackup(JSON.parse(readFileSync(source, 'utf8')))
+  } catch {
+    return false // restore itself says what is wrong with it
+  }
+}
+
+function readBackup(source: string, passphrase: string | undefined): { entries: Entry[]; encrypted: boolean } {
+  let parsed = parseJson(readText(source), source)
+  const encrypted = isEncryptedBackup(parsed)
+  if (encrypted) {
+    if (passphrase === undefined) throw new ConfigError(`${source} is an encrypted backup: give its passphrase (AUTHDOCK_BACKUP_PASSPHRASE, --passphrase-file FILE, or at the prompt)`)
+    parsed = parseJson(decryptBackup(parsed as Record<string, unknown>, passphrase, source).toString('utf8'), source)
+  }
+  return { entries: entriesOf(parsed, source), encrypted }
+}
+
+function entriesOf(parsed: unknown, source: string): Entry[] {
   const bad = (why: string) => new ConfigError(`${source} is not a usable authdock backup: ${why}`)
   if (typeof parsed !== 'object' || parsed === null) throw bad('not an object')
   const { format, version, files } = parsed as Record<string, unknown>

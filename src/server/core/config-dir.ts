@@ -5,6 +5,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ConfigError } from './errors.ts'
 import type { Env } from './config.ts'
+import { refuseUntrustedRead, secureConfigDir } from './config-permissions.ts'
 
 /** The per-user config dir for authdock on this OS, when LANGFLOW_CONFIG_DIR does not say. */
 export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
@@ -15,13 +16,17 @@ export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.p
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'authdock')
 }
 
-/** Creates the dir (0700: it holds private keys) if missing. */
-export function ensureConfigDir(dir: string): void {
+/**
+ * Creates the dir (0700: it holds private keys) if missing, and checks who could have written it
+ * and what is in it (config-permissions.ts). Returns what was tightened, one line each, to log.
+ */
+export function ensureConfigDir(dir: string): string[] {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
   } catch (err) {
     throw new ConfigError(`cannot create the config dir ${dir}: ${(err as Error).message}`, { cause: err })
   }
+  return secureConfigDir(dir)
 }
 
 /**
@@ -49,6 +54,7 @@ export function parseDotEnv(source: string): Record<string, string> {
 /** Values from `file` for the variables `env` does not already set (set variables win). */
 export function withDotEnv(env: Env, file: string): Env {
   if (!existsSync(file)) return env
+  refuseUntrustedRead(file) // another user's .env could name the superuser and their password
   let parsed: Record<string, string>
   try {
     parsed = parseDotEnv(readFileSync(file, 'utf8'))

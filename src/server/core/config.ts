@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os'
 import { ConfigError } from './errors.ts'
 import { parseHost } from './host-policy.ts'
 import type { HostRule } from './host-policy.ts'
+import { GENERATE_SECRET_HINT, secretStrength } from './keys/secret-strength.ts'
 
 export const ALGORITHMS = ['HS256', 'RS256', 'RS512'] as const
 export type Algorithm = (typeof ALGORITHMS)[number]
@@ -220,8 +221,10 @@ export function loadConfig(env: Env, saved: Readonly<Record<string, string>> = {
   checkCookie('LANGFLOW_ACCESS', v.LANGFLOW_ACCESS_SAME_SITE, v.LANGFLOW_ACCESS_SECURE)
   checkCookie('LANGFLOW_REFRESH', v.LANGFLOW_REFRESH_SAME_SITE, v.LANGFLOW_REFRESH_SECURE)
   if (v.LANGFLOW_SECRET_KEY !== null && v.LANGFLOW_SECRET_KEY.length < 32) {
-    throw new ConfigError(`LANGFLOW_SECRET_KEY must be at least 32 characters long (got ${v.LANGFLOW_SECRET_KEY.length}); generate one with: openssl rand -base64 32`)
+    throw new ConfigError(`LANGFLOW_SECRET_KEY must be at least 32 characters long (got ${v.LANGFLOW_SECRET_KEY.length}); ${GENERATE_SECRET_HINT}`)
   }
+  const secretProblem = v.LANGFLOW_SECRET_KEY === null ? null : secretStrength(v.LANGFLOW_SECRET_KEY).problem
+  if (secretProblem !== null) throw new ConfigError(`LANGFLOW_SECRET_KEY ${secretProblem}; ${GENERATE_SECRET_HINT}`)
   if (v.LANGFLOW_PUBLIC_KEY !== null && v.LANGFLOW_PRIVATE_KEY === null) {
     throw new ConfigError('LANGFLOW_PUBLIC_KEY is set without LANGFLOW_PRIVATE_KEY; the private key is needed to sign tokens')
   }

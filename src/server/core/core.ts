@@ -48,8 +48,10 @@ export interface AuthCoreDeps {
 const MAINTENANCE_INTERVAL_MS = 60_000
 
 export async function createAuthCore({ configDir, env, clock = systemClock, log }: AuthCoreDeps) {
-  ensureConfigDir(configDir)
-  const store = createSqliteStore(join(configDir, DATABASE_FILE))
+  for (const change of ensureConfigDir(configDir)) log.warn(change)
+  const store = createSqliteStore(join(configDir, DATABASE_FILE), {
+    onUnreadable: ({ table, column, id, reason }) => log.warn('a stored value cannot be shown and is answered without it', { table, column, id, reason }),
+  })
   let hasher: PasswordHasher | undefined
   try {
     const { config, bootstrap, lowered } = loadConfig(env, store.settings.all())

@@ -4,7 +4,9 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
+import { configDirProblems } from '../config-permissions.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
+import { GENERATE_SECRET_HINT, MIN_SECRET_BITS, secretStrength } from '../keys/secret-strength.ts'
 import type { RuntimeSettings } from '../settings.ts'
 
 export interface ChecklistItem {
@@ -20,8 +22,25 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 const item = (id: string, title: string, ok: boolean, pass: string, warn: string): ChecklistItem =>
   ({ id, title, status: ok ? 'pass' : 'warn', why: ok ? pass : warn })
 
+/** An HS256 secret is strong when it is long and hard to guess, not merely long (secret-strength.ts). */
+function secretStrengthItem(secret: string): ChecklistItem {
+  const { bits, problem } = secretStrength(secret)
+  const short = Buffer.byteLength(secret) < 32
+  return item('key_strength', 'Strong signing key', !short && problem === null,
+    `The HS256 secret has an estimated ${bits} bits of entropy (${MIN_SECRET_BITS} or more)`,
+    `The HS256 secret ${short ? 'is shorter than 32 bytes' : problem}: anyone who guesses it signs tokens for any user; import a new one (${GENERATE_SECRET_HINT})`)
+}
+
 export function createChecklist(deps: { config: Config; configDir: string; settings: RuntimeSettings; keys: KeyRing }) {
   const { config, configDir, settings, keys } = deps
+
+  /** The modes as they are now: a chmod after start-up shows here. */
+  function configDirItem(): ChecklistItem {
+    const problems = configDirProblems(configDir)
+    return item('config_dir', 'Config dir private to its owner', problems.length === 0,
+      process.platform === 'win32' ? 'Windows keeps the config dir private to your profile' : `${configDir} and the files in it can be read and written by their owner only`,
+      `${problems.join('; ')}. Another user who can write there can become a superuser at the next start`)
+  }
 
   function keyStorage(): ChecklistItem {
     const title = 'Signing key kept secret'
@@ -48,10 +67,10 @@ export function createChecklist(deps: { config: Config; configDir: string; setti
     return [
       item('algorithm', 'A standard signing algorithm', true, `${signer.alg}, bound to its key id: a token cannot choose another algorithm`, ''),
       signer.alg === 'HS256'
-        ? item('key_strength', 'Strong signing key', (signer.verifyKey.symmetricKeySize ?? 0) >= 32,
-          `The HS256 secret is ${signer.verifyKey.symmetricKeySize} bytes (32 or more)`, 'The HS256 secret is shorter than 32 bytes')
+        ? secretStrengthItem(signer.verifyKey.export().toString('utf8'))
         : item('key_strength', 'Strong signing key', bits >= 2048, `RSA-${bits}`, `RSA-${bits} is below 2048 bits`),
       keyStorage(),
+      configDirItem(),
       item('access_lifetime', 'Short-lived access tokens', access <= RECOMMENDED_ACCESS_SECONDS,
         `Access tokens live ${access} s (30 min or less)`,
         `Access tokens live ${access} s; 30 minutes or less is recommended. Revocation reaches them at once here, but a token copied elsewhere stays valid for a JWKS-only verifier until it expires`),

@@ -13,6 +13,7 @@ import type { KeyFiles } from './key-files.ts'
 import { LANGFLOW_FILES, langflowFilesExist, readMaterial, removeMaterial, ringFiles, writeMaterial } from './key-files.ts'
 import type { LoadedKey, Material } from './key-material.ts'
 import { KeyMaterialError, generateRsa, generateSecret, isRsa, loadKey, parseRsa } from './key-material.ts'
+import { GENERATE_SECRET_HINT, secretStrength } from './secret-strength.ts'
 
 export interface KeyRingDeps {
   readonly store: Store
@@ -177,6 +178,8 @@ export async function createKeyRing(deps: KeyRingDeps) {
       const secret = raw.trim()
       if (secret.length < 32) throw bad(`secret must be at least 32 characters long (got ${secret.length}); generate one with: openssl rand -base64 32`)
       if (secret.length > MAX_SECRET_LENGTH) throw bad(`secret must be at most ${MAX_SECRET_LENGTH} characters long`)
+      const { problem } = secretStrength(secret)
+      if (problem !== null) throw bad(`secret ${problem}; ${GENERATE_SECRET_HINT}`)
       return { kind: 'secret', secret }
     }
     const { privateKey, publicKey } = input

@@ -13,7 +13,8 @@ export interface User {
   readonly createdAt: number
   readonly updatedAt: number
   readonly lastLoginAt: number | null
-  readonly optins: Readonly<Record<string, unknown>>
+  /** null: Langflow's "none", or a stored value that could not be read (see stored-json.ts). */
+  readonly optins: Readonly<Record<string, unknown>> | null
 }
 
 export type UserChanges = { -readonly [K in keyof Pick<User, 'username' | 'passwordHash' | 'profileImage' | 'isActive' | 'isSuperuser' | 'lastLoginAt' | 'optins'>]?: User[K] }
@@ -222,6 +223,9 @@ export interface MetaStore {
   get(name: string): string | null
   set(name: string, value: string): void
 }
+
+/** Told about a stored value a read could not render and answered without (see stored-json.ts). */
+export type UnreadableValue = (where: { table: string; column: string; id: string; reason: string }) => void
 
 export interface Store {
   readonly users: UserStore

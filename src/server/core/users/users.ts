@@ -10,6 +10,7 @@ import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
 import { checkPassword } from './password-policy.ts'
+import { OPTINS_LIMITS, isJsonObject, jsonLimitViolation } from '../stored-json.ts'
 import { USERNAME_KEY_RULE, normalizeUsername, usernameKey } from './username.ts'
 
 /** The authenticated caller of an operation. */
@@ -25,7 +26,7 @@ export interface NewUser {
   readonly password: unknown
   readonly isActive?: boolean
   readonly isSuperuser?: boolean
-  readonly optins?: Record<string, unknown>
+  readonly optins?: unknown
 }
 
 export interface UserPatch {
@@ -45,6 +46,14 @@ export interface ChangeResult {
 }
 
 const notFound = (): AuthError => new AuthError('USER_NOT_FOUND', 'User not found')
+
+/** optins as given by the caller, refused unless an object within OPTINS_LIMITS (stored-json.ts). */
+function optinsOf(value: unknown): Record<string, unknown> {
+  if (!isJsonObject(value)) throw new AuthError('INVALID_INPUT', 'optins must be an object')
+  const violation = jsonLimitViolation(value, OPTINS_LIMITS)
+  if (violation !== null) throw new AuthError('INVALID_INPUT', `optins ${violation}; the limit is ${OPTINS_LIMITS.maxDepth} levels and ${OPTINS_LIMITS.maxBytes} bytes`)
+  return value
+}
 
 function bool(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw new AuthError('INVALID_INPUT', `${name} must be true or false`)
@@ -80,7 +89,8 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
 
   async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
     const username = normalizeUsername(input.username)
-    const password = checkPassword(input.password)
+    const optins = input.optins === undefined ? {} : optinsOf(input.optins)
+    const password = await checkPassword(input.password, username)
     const key = usernameKey(username)
     requireFreeUsername(key, null) // early, before spending a bcrypt hash
     const passwordHash = await hasher.hash(password)
@@ -88,7 +98,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     const user: User = {
       id: randomUUID(), username, passwordHash, profileImage: null, storeApiKey: null,
       isActive: input.isActive ?? deps.newUserIsActive, isSuperuser: input.isSuperuser ?? false,
-      createdAt: now, updatedAt: now, lastLoginAt: null, optins: input.optins ?? {},
+      createdAt: now, updatedAt: now, lastLoginAt: null, optins,
     }
     // Checked again after the hash: another creation may have taken the name meanwhile.
     store.transaction(() => {
@@ -172,10 +182,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         if (patch.profileImage !== null && typeof patch.profileImage !== 'string') throw new AuthError('INVALID_INPUT', 'profile_image must be a string or null')
         changes.profileImage = patch.profileImage
       }
-      if (patch.optins !== undefined) {
-        if (patch.optins === null || typeof patch.optins !== 'object' || Array.isArray(patch.optins)) throw new AuthError('INVALID_INPUT', 'optins must be an object')
-        changes.optins = patch.optins as Record<string, unknown>
-      }
+      if (patch.optins !== undefined) changes.optins = optinsOf(patch.optins)
       if (patch.lastLoginAt !== undefined) {
         const at = patch.lastLoginAt === null ? null : Date.parse(String(patch.lastLoginAt))
         if (at !== null && Number.isNaN(at)) throw new AuthError('INVALID_INPUT', 'last_login_at must be an ISO date or null')
@@ -188,7 +195,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       if (patch.isSuperuser !== undefined) changes.isSuperuser = bool(patch.isSuperuser, 'is_superuser')
       const losesSuperuser = changes.isActive === false || changes.isSuperuser === false
       guardLastSuperuser(target, losesSuperuser) // early, before spending a bcrypt hash
-      if (patch.password !== undefined) changes.passwordHash = await hasher.hash(checkPassword(patch.password))
+      if (patch.password !== undefined) changes.passwordHash = await hasher.hash(await checkPassword(patch.password, changes.username ?? target.username))
 
       // Other requests ran while the hash was computed: check again and write in one transaction,
       // so two superusers demoting each other at once cannot both succeed.
@@ -216,7 +223,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       const me = actor.user
       if (id !== me.id) throw new AuthError('USER_NOT_FOUND', "You can't change another user's password")
       if (typeof body.currentPassword !== 'string') throw new AuthError('INVALID_INPUT', 'current_password is required')
-      const password = checkPassword(body.password)
+      const password = await checkPassword(body.password, me.username)
       if (!(await hasher.verify(body.currentPassword, me.passwordHash))) throw new AuthError('WRONG_CURRENT_PASSWORD', 'Current password is incorrect')
       if (await hasher.verify(password, me.passwordHash)) throw new AuthError('SAME_PASSWORD', "You can't use your current password")
       store.users.update(me.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())

@@ -38,12 +38,8 @@ export function userRoutes(core: AuthCore): Router {
     if (!bySuperuser && (!core.config.enableSignup || core.config.autoLogin)) {
       throw new AuthError('SIGNUP_DISABLED', 'Public user registration is disabled.')
     }
-    const optins = body.optins
-    if (optins !== undefined && (optins === null || typeof optins !== 'object' || Array.isArray(optins))) {
-      throw new AuthError('INVALID_INPUT', 'optins must be an object')
-    }
     const user = await core.users.create(
-      { username: body.username, password: body.password, optins: optins as Record<string, unknown> | undefined },
+      { username: body.username, password: body.password, optins: body.optins },
       contextOf(req),
       caller?.user ?? null,
     )

@@ -10,7 +10,7 @@ import { createKeyStore } from './key-store.ts'
 import { createAuditStore, createMetaStore, createSettingsStore } from './misc-stores.ts'
 import { createSessionStore } from './session-store.ts'
 import { createUserStore } from './user-store.ts'
-import type { Store } from '../types.ts'
+import type { Store, UnreadableValue } from '../types.ts'
 
 interface Queued {
   readonly fn: () => unknown
@@ -18,7 +18,12 @@ interface Queued {
   reject(err: unknown): void
 }
 
-export function createSqliteStore(file: string): Store {
+export interface SqliteStoreOptions {
+  /** Told once per row and column about a stored value that reads answer without (a warning to log). */
+  readonly onUnreadable?: UnreadableValue
+}
+
+export function createSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
   const lock: ConfigLock | null = file === ':memory:' ? null : acquireConfigLock(dirname(file))
   let db: ReturnType<typeof openDatabase>
   try {
@@ -57,12 +62,21 @@ export function createSqliteStore(file: string): Store {
     })
   }
 
+  const warned = new Set<string>()
+  const unreadable: UnreadableValue = (where) => {
+    const key = `${where.table}.${where.column}.${where.id}`
+    if (warned.has(key)) return
+    if (warned.size >= 10_000) warned.clear() // bounded: at worst a row is warned about again
+    warned.add(key)
+    options.onUnreadable?.(where)
+  }
+
   return {
-    users: createUserStore(db),
+    users: createUserStore(db, unreadable),
     sessions: createSessionStore(db),
     keys: createKeyStore(db),
     apiKeys: createApiKeyStore(db),
-    audit: createAuditStore(db),
+    audit: createAuditStore(db, unreadable),
     settings: createSettingsStore(db),
     meta: createMetaStore(db),
     transaction: (fn) => db.transaction(fn)(),

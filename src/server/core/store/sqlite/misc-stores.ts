@@ -1,7 +1,8 @@
 // The small stores: audit events, saved settings and server metadata.
 
 import type { Db } from './database.ts'
-import type { AuditEvent, AuditFilter, AuditStore, MetaStore, SettingsStore } from '../types.ts'
+import { isJsonObject, readStoredJson } from '../../stored-json.ts'
+import type { AuditEvent, AuditFilter, AuditStore, MetaStore, SettingsStore, UnreadableValue } from '../types.ts'
 
 interface AuditRow {
   id: number
@@ -15,7 +16,15 @@ interface AuditRow {
   detail: string
 }
 
-const toEvent = (r: AuditRow): AuditEvent => ({
+/** An event's detail; one that cannot be rendered (see stored-json.ts) is dropped, not a 500. */
+function detailOf(r: AuditRow, unreadable: UnreadableValue): Record<string, unknown> {
+  const read = readStoredJson(r.detail)
+  if (read.ok && isJsonObject(read.value)) return read.value
+  unreadable({ table: 'audit_events', column: 'detail', id: String(r.id), reason: read.ok ? 'is not an object' : read.reason })
+  return {}
+}
+
+const rowToEvent = (r: AuditRow, unreadable: UnreadableValue): AuditEvent => ({
   id: r.id,
   at: r.at,
   type: r.type,
@@ -24,7 +33,7 @@ const toEvent = (r: AuditRow): AuditEvent => ({
   sessionId: r.session_id,
   ip: r.ip,
   userAgent: r.user_agent,
-  detail: JSON.parse(r.detail) as Record<string, unknown>,
+  detail: detailOf(r, unreadable),
 })
 
 // The filter as named parameters; null means "any". Types travel as a JSON array for json_each.
@@ -36,7 +45,8 @@ const auditParams = (f: AuditFilter) => ({
   text: f.text === undefined || f.text === '' ? null : f.text,
 })
 
-export function createAuditStore(db: Db): AuditStore {
+export function createAuditStore(db: Db, unreadable: UnreadableValue): AuditStore {
+  const toEvent = (r: AuditRow): AuditEvent => rowToEvent(r, unreadable)
   const insert = db.prepare(`INSERT INTO audit_events (at, type, user_id, username, session_id, ip, user_agent, detail)
     VALUES (@at, @type, @userId, @username, @sessionId, @ip, @userAgent, @detail)`)
   // instr() on text lower-cased by SQLite on both sides (ASCII case only, but the same on both, so

@@ -1,7 +1,8 @@
 // UserStore over SQLite: rows (snake_case, 0/1 booleans, JSON optins) become User records here.
 
 import type { Db } from './database.ts'
-import type { User, UserChanges, UserStore } from '../types.ts'
+import { isJsonObject, readStoredJson } from '../../stored-json.ts'
+import type { UnreadableValue, User, UserChanges, UserStore } from '../types.ts'
 
 interface UserRow {
   id: string
@@ -17,7 +18,15 @@ interface UserRow {
   optins: string
 }
 
-const toUser = (r: UserRow): User => ({
+/** A row's optins; one that cannot be rendered (see stored-json.ts) is answered as null, not a 500. */
+function optinsOf(r: UserRow, unreadable: UnreadableValue): User['optins'] {
+  const read = readStoredJson(r.optins)
+  if (read.ok && (read.value === null || isJsonObject(read.value))) return read.value
+  unreadable({ table: 'users', column: 'optins', id: r.id, reason: read.ok ? 'is not an object' : read.reason })
+  return null
+}
+
+const rowToUser = (r: UserRow, unreadable: UnreadableValue): User => ({
   id: r.id,
   username: r.username,
   passwordHash: r.password_hash,
@@ -28,7 +37,7 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   lastLoginAt: r.last_login_at,
-  optins: JSON.parse(r.optins) as Record<string, unknown>,
+  optins: optinsOf(r, unreadable),
 })
 
 const columns: Record<keyof UserChanges, string> = {
@@ -47,7 +56,8 @@ const toColumnValue = (value: unknown): unknown =>
 /** Users kept in memory for the per-request "still active?" check; cleared whole when full. */
 const CACHE_LIMIT = 10_000
 
-export function createUserStore(db: Db): UserStore {
+export function createUserStore(db: Db, unreadable: UnreadableValue): UserStore {
+  const toUser = (r: UserRow): User => rowToUser(r, unreadable)
   // Every write in this process goes through this store, so a write simply forgets the entry.
   // Reads inside a transaction are not cached: a rollback would leave an uncommitted row behind.
   const cache = new Map<string, User>()
