@@ -159,6 +159,9 @@ test('eviction drops what has decayed first, then failures without a lock, and l
   assert.equal(limiter.lockedUntil('admin'), lockedUntil, 'failures without a lock went before the lock')
   assert.equal(limiter.failures('recent-0'), 0, 'the oldest of those went')
   assert.equal(limiter.failures('flood-99999'), 1)
+  // The key whose arrival made room keeps what it was given.
+  const counts = Array.from({ length: 100_000 }, (_, i) => (limiter.fail(`more-${i}`), limiter.failures(`more-${i}`)))
+  assert.deepEqual(counts.filter((n) => n !== 1), [])
 })
 
 test('unlock lifts every lock of the user: pairs from every address, the account-wide count and its devices', () => {

@@ -52,9 +52,10 @@ export function createAttemptLimiter(clock: Clock, policy: LimitPolicy) {
   function entry(key: string, now: number): Entry {
     let e = live(key, now)
     if (e === undefined) {
+      // Before the new entry is in the map: it holds nothing yet, and would be the first to go.
+      if (entries.size >= MAX_ENTRIES) evict(now)
       e = { failures: 0, decayedAt: now, lockedUntil: 0, pending: 0 }
       entries.set(key, e)
-      if (entries.size > MAX_ENTRIES) evict(now)
     }
     return e
   }
