@@ -121,7 +121,7 @@ export function createLoginThrottle(clock: Clock) {
   return {
     /**
      * Reserves one attempt, or throws LOGIN_THROTTLED (429 with Retry-After). `deviceId` is the
-     * id of a valid device cookie of this account (see device-cookies.ts), or null.
+     * id of a valid device token of this account (see device-cookies.ts), or null.
      */
     reserve(acct: string, ip: string | null, deviceId: string | null): Attempt {
       const a = addressKey(ip)
