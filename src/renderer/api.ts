@@ -2,13 +2,14 @@
 // in a browser alike. The access token lives in this module only and goes out as a Bearer token;
 // API calls send no cookies at all (Langflow's cookies, or ones another page planted, never speak
 // for the console). The refresh token is an HttpOnly cookie only the console routes see, bound to
-// a secret in this origin's localStorage (binding.ts); an expired access token is refreshed once,
+// a secret in this origin's localStorage (binding.ts), where the sign-in's device token is kept too
+// (sent in a header, never a cookie); an expired access token is refreshed once,
 // transparently, and the call retried, and a reload restores the session the same way.
 
 import type {
   AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RotateResult, SessionDetail, SessionPage, Settings, UserChange, UserRead,
 } from '../shared/api-types.ts'
-import { BINDING_HEADER, browserBinding } from './binding.ts'
+import { BINDING_HEADER, DEVICE_HEADER, browserBinding, deviceToken, keepDeviceToken } from './binding.ts'
 
 export class ApiError extends Error {
   constructor(
@@ -56,6 +57,8 @@ async function send(method: string, path: string, body?: unknown, query?: Query,
 async function sendSession(route: 'login' | 'refresh' | 'logout', body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', [BINDING_HEADER]: browserBinding() }
   if (accessToken !== null && route === 'logout') headers.Authorization = `Bearer ${accessToken}`
+  const device = route === 'login' ? deviceToken() : null
+  if (device !== null) headers[DEVICE_HEADER] = device
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   return fetch(`/api/v1/console/${route}`, { method: 'POST', credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) })
 }
@@ -63,9 +66,10 @@ async function sendSession(route: 'login' | 'refresh' | 'logout', body?: unknown
 /** Keeps the access token of a login or refresh answer; false when it was refused. */
 async function takeTokens(res: Response): Promise<boolean> {
   if (!res.ok) return false
-  const body = (await res.json()) as { access_token?: unknown }
+  const body = (await res.json()) as { access_token?: unknown; device_token?: unknown }
   if (typeof body.access_token !== 'string') return false
   accessToken = body.access_token
+  keepDeviceToken(body.device_token) // only a login answers with one
   return true
 }
 

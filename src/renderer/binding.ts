@@ -33,3 +33,31 @@ export function browserBinding(): string {
   }
   return kept
 }
+
+// The console's device token (server: core/device-cookies.ts), kept here beside the secret and
+// sent as X-Authdock-Device on sign-in only: a known-good device of the user passes an account
+// lock that others' guessing caused. Never a cookie, which a server on another port of this host
+// would receive too (cookies are not isolated by port) and could replay to lock this device out.
+export const DEVICE_HEADER = 'X-Authdock-Device'
+const DEVICE_KEY = 'authdock.console-device'
+const DEVICE_FORMAT = /^d1\.[A-Za-z0-9_.-]{1,200}$/
+
+/** The device token of the last sign-in in this browser, or null. */
+export function deviceToken(): string | null {
+  try {
+    const stored = localStorage.getItem(DEVICE_KEY)
+    return stored !== null && DEVICE_FORMAT.test(stored) ? stored : null
+  } catch {
+    return null // storage disabled: signed in as a client without a device token
+  }
+}
+
+/** Keeps the device token a sign-in answered with (a new one at each sign-in). */
+export function keepDeviceToken(token: unknown): void {
+  if (typeof token !== 'string' || !DEVICE_FORMAT.test(token)) return
+  try {
+    localStorage.setItem(DEVICE_KEY, token)
+  } catch {
+    // as above
+  }
+}

@@ -12,26 +12,29 @@ import { ADMIN, Client, expect, test } from './fixtures.ts'
 const MALLORY = { username: 'mallory', password: 'mallory-password-1' }
 
 /** The other port's page: plain HTML, nothing of ours. */
-async function startOtherOrigin(): Promise<{ url: string; close(): Promise<void> }> {
-  const server: HttpServer = createServer((_req, res) => {
+async function startOtherOrigin(): Promise<{ url: string; cookies: string[]; close(): Promise<void> }> {
+  const cookies: string[] = [] // every Cookie header the browser sent it: cookies are not isolated by port
+  const server: HttpServer = createServer((req, res) => {
+    if (req.headers.cookie !== undefined) cookies.push(req.headers.cookie)
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
     res.end('<!doctype html><title>another local app</title><p>hello</p>')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cookies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
 
-const otherOrigin = test.extend<{ other: { url: string; page: Page } }>({
+const otherOrigin = test.extend<{ other: { url: string; page: Page; cookies: string[] } }>({
   other: async ({ admin }, use) => {
     const site = await startOtherOrigin()
     try {
       // The same browser, the same cookie jar: another tab the admin has open.
       const page = await admin.context().newPage()
       await page.goto(site.url)
-      await use({ url: site.url, page })
+      await use({ url: site.url, page, cookies: site.cookies })
     } finally {
       await site.close()
     }
@@ -158,6 +161,51 @@ otherOrigin('a login form posted from another port is refused by Langflow\'s log
   expect(after['authdock_console@/api/v1/console']).toBe(before['authdock_console@/api/v1/console'])
   await admin.reload()
   await expect(admin.locator('.sidebar-foot')).toContainText(ADMIN.username)
+})
+
+otherOrigin('the console\'s device token is kept where another port cannot see it, and a copied device cookie replayed by that port\'s server cannot lock the console out', async ({ server, admin, other }) => {
+  // Kept in the console's localStorage and sent as a header; no device cookie that the browser
+  // would hand to the server on the other port.
+  const token = await admin.evaluate(() => localStorage.getItem('authdock.console-device'))
+  expect(token ?? '').toMatch(/^d1\.[\w-]{16}\.\d+\.[\w-]{43}$/)
+  expect((await admin.context().cookies(server.url)).map((c) => c.name)).not.toContain('authdock_device')
+  await other.page.reload()
+  expect(other.cookies.join('; ')).not.toContain('authdock_device')
+
+  // A device cookie of the admin's that such a server did get (Langflow's login sets one, Path=/),
+  // replayed without an Origin, and guesses from 127.0.0.1 without one, all the while.
+  const langflow = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(ADMIN) })
+  const copied = (langflow.headers.getSetCookie().find((l) => l.startsWith('authdock_device=')) ?? '').split(';')[0] ?? ''
+  expect(copied).toMatch(/^authdock_device=d1\./)
+  let guessing = true
+  const statuses: number[] = []
+  const guesser = (async () => {
+    for (let i = 0; guessing; i++) {
+      const r = await fetch(`${server.url}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(i % 2 === 0 ? { Cookie: copied } : {}) }, body: 'username=admin&password=wrong-password' })
+      statuses.push(r.status)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  try {
+    await expect.poll(() => statuses.filter((s) => s === 429).length).toBeGreaterThan(4) // the copied device and the address are locked
+
+    // Signing out and in again: the sign-in carries the stored token in its header, and gets in.
+    await admin.getByRole('button', { name: 'Sign out' }).click()
+    await admin.getByLabel('Username').fill(ADMIN.username)
+    await admin.getByLabel('Password').fill(ADMIN.password)
+    const [request] = await Promise.all([
+      admin.waitForRequest((r) => r.url().endsWith('/api/v1/console/login')),
+      admin.getByRole('button', { name: 'Sign in' }).click(),
+    ])
+    expect(request.headers()['x-authdock-device']).toBe(token)
+    expect((await request.response())?.status()).toBe(200)
+    await expect(admin.getByRole('heading', { name: 'Overview' })).toBeVisible()
+    const next = await admin.evaluate(() => localStorage.getItem('authdock.console-device'))
+    expect(next).not.toBe(token) // a new token at each sign-in
+  } finally {
+    guessing = false
+    await guesser
+  }
 })
 
 test('the console signs in without a script-readable cookie, survives a reload through its refresh cookie, and its live feed still updates', async ({ server, admin, adminClient }) => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { ADMIN, login, testEnv } from '../helpers.ts'
+import { ADMIN, login, manualClock, testEnv } from '../helpers.ts'
 import { form, send, startSecure } from '../security/support.ts'
 import type { Answer } from '../security/support.ts'
 
@@ -36,8 +36,9 @@ test('console login: the access token in the body, the refresh token only in an 
   assert.equal(r.status, 200, r.text)
   assert.equal(typeof r.body.access_token, 'string')
   assert.equal(r.body.refresh_token, undefined, 'no refresh token a script could read')
-  // The console cookie and the device cookie (login-throttle.ts), none of Langflow's.
-  assert.deepEqual(r.headers.getSetCookie().map((l) => l.slice(0, l.indexOf('='))).sort(), ['authdock_console', 'authdock_device'], 'none of Langflow\'s cookies')
+  // The console cookie only: no device cookie (the device token is in the body), none of Langflow's.
+  assert.deepEqual(r.headers.getSetCookie().map((l) => l.slice(0, l.indexOf('='))), ['authdock_console'], 'none of Langflow\'s cookies')
+  assert.match(r.body.device_token, /^d1\.[\w-]{16}\.\d+\.[\w-]{43}$/)
   const cookie = cookieOf(r, 'authdock_console')
   assert.match(cookie?.line ?? '', /; Max-Age=\d+; Path=\/api\/v1\/console; HttpOnly; SameSite=Strict$/)
   assert.doesNotMatch(cookie?.line ?? '', /Secure/, 'an http page could not store a Secure cookie')
@@ -220,4 +221,38 @@ test('Langflow\'s logout with a refresh cookie sent twice still ends both sessio
   })
   assert.equal(foreign.status, 403)
   assert.equal((await send(url, 'POST', '/api/v1/refresh', form({ refresh_token: other.refresh }))).status, 200, 'still alive')
+})
+
+test('the console\'s device token rides in a header, never a cookie: a device cookie another port\'s server copied and replays cannot lock the console out', async (t) => {
+  const { url } = await startSecure(t, { clock: manualClock() }) // the locks last until the test ends
+  // The admin's browser holds a device cookie from Langflow's login (Path=/, sent to every port of
+  // the host: a server on another port that the browser visits receives it) ...
+  const langflow = await send(url, 'POST', '/api/v1/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(ADMIN).toString() })
+  const copied = cookieOf(langflow, 'authdock_device')?.value ?? ''
+  assert.match(copied, /^d1\./)
+  // ... and the console's device token, which only the console's localStorage holds.
+  const secret = binding()
+  const own = { origin: url, 'sec-fetch-site': 'same-origin' }
+  const first = await consoleLogin(url, secret, own)
+  assert.equal(first.status, 200, first.text)
+  const device: string = first.body.device_token
+  assert.match(device ?? '', /^d1\./)
+
+  // That server replays the copied cookie without an Origin: the copied device locks ...
+  const guess = (headers: Record<string, string>) => send(url, 'POST', '/api/v1/login', { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'username=admin&password=wrong-password' })
+  const replayed: number[] = []
+  for (let i = 0; i < 6; i++) replayed.push((await guess({ cookie: `authdock_device=${copied}` })).status)
+  assert.deepEqual(replayed, [401, 401, 401, 429, 429, 429])
+  // ... and so does every client of 127.0.0.1 without a device token (the pair rule).
+  for (let i = 0; i < 3; i++) await guess({})
+  assert.equal((await guess({})).status, 429)
+
+  // The console, whose browser sends the copied cookie too, signs in with its header's token.
+  const jar = { cookie: `authdock_device=${copied}` }
+  const withoutToken = await consoleLogin(url, secret, { ...own, ...jar })
+  assert.equal(withoutToken.status, 429, 'the cookie counts for nothing on the console\'s login')
+  const signedIn = await consoleLogin(url, secret, { ...own, ...jar, 'x-authdock-device': device })
+  assert.equal(signedIn.status, 200, signedIn.text)
+  assert.notEqual(signedIn.body.device_token, device, 'a new token at each sign-in')
+  assert.equal(cookieOf(signedIn, 'authdock_device'), undefined, 'and never a device cookie')
 })

@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { AuthError } from '../../src/server/core/errors.ts'
-import { WAITING_PER_WORKER } from '../../src/server/core/users/hash-scheduler.ts'
-import { ADMIN, call, login, startServer } from '../helpers.ts'
+import { WAITING_PER_WORKER, createHashScheduler } from '../../src/server/core/users/hash-scheduler.ts'
+import type { PasswordHasher } from '../../src/server/core/users/password-hasher.ts'
+import { ADMIN, call, callFrom, login, startServer } from '../helpers.ts'
 
 const failures = (server: Awaited<ReturnType<typeof startServer>>['server']) => server.core.audit.count({ types: ['login_failed'] })
 
@@ -76,4 +77,78 @@ test('the hashing queue is bounded: attempts from many addresses past it get 429
   await close() // no need to wait for the checks: closing ends them
   await Promise.all(attempts)
   assert.equal(results.length, total)
+})
+
+/** A hasher whose checks end when the test says so: every one answers false. */
+function heldHasher(): PasswordHasher & { finishOne(): void } {
+  const held: (() => void)[] = []
+  return {
+    hash: () => Promise.resolve('x'),
+    verify: () => new Promise<boolean>((resolve) => held.push(() => resolve(false))),
+    dummyHash: () => Promise.resolve('x'),
+    costOf: () => null,
+    close: () => Promise.resolve(),
+    finishOne: () => held.shift()?.(),
+  }
+}
+
+test('a full hashing queue makes room for a newcomer: the source holding the most places gives up its newest check', async () => {
+  const hasher = heldHasher()
+  const checks = createHashScheduler({ hasher, workers: 1 })
+  const outcome = (p: Promise<boolean>) => p.then(() => 'checked', (err: unknown) => (err instanceof AuthError && err.code === 'LOGIN_THROTTLED' ? '429' : 'other'))
+  // Two sources keep it full: a running, then a and b take turns waiting.
+  const a = [outcome(checks.verify('a', 'p', 'h'))]
+  for (let i = 0; i < WAITING_PER_WORKER / 2; i++) a.push(outcome(checks.verify('a', 'p', 'h')))
+  const b = Array.from({ length: WAITING_PER_WORKER / 2 }, () => outcome(checks.verify('b', 'p', 'h')))
+  assert.deepEqual(checks.load(), { running: 1, waiting: WAITING_PER_WORKER, checked: 0 })
+  // A newcomer with nothing waiting is admitted; a's newest check is answered 429 instead (a and b
+  // wait as many, a is found first).
+  const c = outcome(checks.verify('c', 'p', 'h'))
+  assert.equal(await a.at(-1), '429')
+  assert.deepEqual(checks.load(), { running: 1, waiting: WAITING_PER_WORKER, checked: 0 })
+  // One of a's or b's own more is refused: no source holds more than theirs would.
+  assert.equal(await outcome(checks.verify('b', 'p', 'h')), '429')
+  // The newcomer takes its turn like any source not served yet: after b's first, before a's second.
+  const order: string[] = []
+  void c.then(() => order.push('c'))
+  void a[1]?.then(() => order.push('a'))
+  void b[0]?.then(() => order.push('b'))
+  for (let i = 0; i < 3; i++) {
+    hasher.finishOne()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  assert.deepEqual(order, ['b', 'c'], 'a\'s running check, then b\'s first, then c\'s')
+  for (let i = 0; i < WAITING_PER_WORKER + 2; i++) {
+    hasher.finishOne()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  assert.deepEqual((await Promise.all([...a.slice(0, -1), ...b])).filter((o) => o !== 'checked'), [])
+})
+
+test('six addresses keeping the hashing queue full do not starve a login from a seventh', async (t) => {
+  const { url, server } = await startServer(t)
+  const admin = await login(url)
+  assert.equal((await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'bob', password: 'bob-passphrase-1' } })).status, 201)
+  // Any local process can bind 127.0.0.2 to 127.0.0.254: six of them, each with its address's
+  // 4 attempts in flight (sprayed over names, so no account's limit stops them), 24 for a queue
+  // of 1 running and 16 waiting. Each refused attempt is sent again at once.
+  let stop = false
+  let guesses = 0
+  const flooder = async (ip: string, n: number) => {
+    while (!stop) {
+      await callFrom(ip, url, 'POST', '/api/v1/login', { form: { username: `victim-${ip}-${n}-${guesses++}`, password: 'guess' } })
+    }
+  }
+  const flood = Array.from({ length: 6 }, (_, a) => Array.from({ length: 4 }, (_, n) => flooder(`127.0.0.${10 + a}`, n))).flat()
+  try {
+    for (let i = 0; server.core.passwordChecks.load().waiting < WAITING_PER_WORKER; i++) {
+      assert.ok(i < 2000, 'the flood fills the queue')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const bob = await callFrom('127.0.0.200', url, 'POST', '/api/v1/login', { form: { username: 'bob', password: 'bob-passphrase-1' } })
+    assert.equal(bob.status, 200, `bob's first try: ${JSON.stringify(bob.body)}`)
+  } finally {
+    stop = true
+    await Promise.all(flood)
+  }
 })

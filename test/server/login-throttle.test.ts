@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { AuthError } from '../../src/server/core/errors.ts'
+import { createAttemptLimiter } from '../../src/server/core/attempt-limiter.ts'
 import { ADDRESS_CONCURRENCY, ADDRESS_SLOW_CONCURRENCY, THROTTLE_POLICIES, addressKey, createLoginThrottle } from '../../src/server/core/login-throttle.ts'
 import type { Attempt } from '../../src/server/core/login-throttle.ts'
 import { manualClock } from '../helpers.ts'
@@ -110,6 +111,57 @@ test('the account lock stops guesses from every address but not a device that si
   for (let j = 0; j < 3; j++) (tryReserve(throttle, 'admin', '203.0.113.66', 'device-b') as Attempt).fail()
   assert.equal(tryReserve(throttle, 'admin', '203.0.113.66', 'device-b'), 1)
   assert.ok(admitted(tryReserve(throttle, 'admin', '203.0.113.50', 'device-a')), 'another device of the account is untouched')
+})
+
+test('a device token\'s failures count for the account and its attempts for the address: copied tokens give no budget of their own', () => {
+  const clock = manualClock()
+  const throttle = createLoginThrottle(clock)
+  // 7 copied device tokens of admin, 3 free failures each: 21, past the account's 20.
+  for (let d = 0; d < 7; d++) for (let j = 0; j < 3; j++) (tryReserve(throttle, 'admin', '203.0.113.66', `stolen-${d}`) as Attempt).fail()
+  assert.ok(throttle.lockedUntil('admin') > clock.now(), 'the account is locked by the devices\' failures')
+  assert.equal(typeof tryReserve(throttle, 'admin', '198.51.100.1'), 'number', 'a guesser without a device token waits')
+  // ... while the account lock still does not apply to a valid device's own attempts.
+  const own = tryReserve(throttle, 'admin', '127.0.0.1', 'device-a')
+  assert.ok(admitted(own), 'the admin\'s own device gets in')
+  own.succeed()
+  // Device attempts in flight take the address's places in the hashing queue like any other.
+  const devices = Array.from({ length: ADDRESS_CONCURRENCY }, (_, i) => tryReserve(throttle, `user-${i}`, '198.51.100.9', `device-${i}`))
+  assert.ok(devices.every(admitted))
+  assert.equal(tryReserve(throttle, 'carol', '198.51.100.9'), 1, 'the address\'s share is taken: 1 s')
+  for (const a of devices.filter(admitted)) a.release()
+  const after = tryReserve(throttle, 'carol', '198.51.100.9')
+  assert.ok(admitted(after), 'released, the share is back')
+})
+
+test('churn of new names does not wash out locks: released reservations leave nothing behind, and eviction keeps locks and failures', () => {
+  const clock = manualClock()
+  const throttle = createLoginThrottle(clock)
+  for (let j = 0; j < 3; j++) (tryReserve(throttle, 'admin', '198.51.100.1') as Attempt).fail()
+  assert.equal(tryReserve(throttle, 'admin', '198.51.100.1'), 1, 'the (admin, attacker) pair is locked')
+  // A full hashing queue: random usernames reserved and released (429) at HTTP speed, past the bound.
+  for (let i = 0; i < 110_000; i++) throttle.reserve(`random-${i}`, '203.0.113.9', null).release()
+  assert.equal(tryReserve(throttle, 'admin', '198.51.100.1'), 1, 'the lock is still there')
+})
+
+test('eviction drops what has decayed first, then failures without a lock, and locks last', () => {
+  const clock = manualClock()
+  const limiter = createAttemptLimiter(clock, THROTTLE_POLICIES.pair)
+  for (let j = 0; j < 13; j++) limiter.fail('admin') // the oldest entry, locked for the 15 minutes' cap
+  const lockedUntil = limiter.lockedUntil('admin')
+  assert.equal(lockedUntil, clock.now() + 15 * MINUTE)
+  for (let i = 0; i < 30_000; i++) limiter.fail(`stale-${i}`)
+  clock.advance(THROTTLE_POLICIES.pair.decayMs) // the stale ones' single failures are forgotten, not admin's lock
+  for (let i = 0; i < 80_000; i++) limiter.fail(`recent-${i}`)
+  assert.equal(limiter.lockedUntil('admin'), lockedUntil, 'decayed entries went first')
+  assert.equal(limiter.failures('recent-0'), 1, 'so did no entry that still counts a failure')
+  // A map full of entries that all count failures: the lock is what goes last.
+  for (let i = 0; i < 100_000; i++) limiter.fail(`flood-${i}`)
+  assert.equal(limiter.lockedUntil('admin'), lockedUntil, 'failures without a lock went before the lock')
+  assert.equal(limiter.failures('recent-0'), 0, 'the oldest of those went')
+  assert.equal(limiter.failures('flood-99999'), 1)
+  // The key whose arrival made room keeps what it was given.
+  const counts = Array.from({ length: 100_000 }, (_, i) => (limiter.fail(`more-${i}`), limiter.failures(`more-${i}`)))
+  assert.deepEqual(counts.filter((n) => n !== 1), [])
 })
 
 test('unlock lifts every lock of the user: pairs from every address, the account-wide count and its devices', () => {

@@ -134,6 +134,23 @@ test('a burst against admin from 127.0.0.1 does not lock out the admin\'s client
   assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 200)
 })
 
+test('a page of an origin listed in AUTHDOCK_CORS_ORIGINS, which may sign in, has its device cookie counted; another origin\'s page has not', async (t) => {
+  const listed = 'http://app.example:3000'
+  const { url } = await startServer(t, { clock: manualClock(), env: testEnv({ AUTHDOCK_CORS_ORIGINS: listed }) })
+  const first = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
+  const line = first.cookies.authdock_device as string
+  const device = line.slice(0, line.indexOf(';'))
+  // Someone on 127.0.0.1 locks the (admin, 127.0.0.1) pair.
+  for (let i = 0; i < 3; i++) await call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' } })
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: ADMIN })).status, 429)
+  // The listed app's page signs in with the browser's device cookie, past the lock.
+  const fromListed = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: device, origin: listed, 'sec-fetch-site': 'cross-site' } })
+  assert.equal(fromListed.status, 200, JSON.stringify(fromListed.body))
+  // An unlisted origin's page may not sign in at all (login CSRF).
+  const fromOther = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: device, origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' } })
+  assert.equal(fromOther.status, 403)
+})
+
 test('logout revokes the session server-side and clears the cookies with the attributes they were set with', async (t) => {
   const { url } = await startServer(t)
   const first = await call(url, 'POST', '/api/v1/login', { form: ADMIN })

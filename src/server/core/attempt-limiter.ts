@@ -23,6 +23,8 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 100_000
+/** What eviction brings the map down to: room for many new keys before the next pass. */
+const LOW_WATER = MAX_ENTRIES - MAX_ENTRIES / 10
 
 /** `baseMs` after the free failures, doubling each further failure, up to the cap. */
 export const lockMsFor = (failures: number, p: LimitPolicy): number =>
@@ -50,17 +52,35 @@ export function createAttemptLimiter(clock: Clock, policy: LimitPolicy) {
   function entry(key: string, now: number): Entry {
     let e = live(key, now)
     if (e === undefined) {
+      // Before the new entry is in the map: it holds nothing yet, and would be the first to go.
+      if (entries.size >= MAX_ENTRIES) evict(now)
       e = { failures: 0, decayedAt: now, lockedUntil: 0, pending: 0 }
       entries.set(key, e)
-      // Map order is insertion order: the oldest keys go first. One with attempts in flight is
-      // kept (moved to the end), since its reservations will come back to it.
-      for (let i = 0; entries.size > MAX_ENTRIES && i < MAX_ENTRIES; i++) {
-        const [oldest, o] = entries.entries().next().value as [string, Entry]
-        entries.delete(oldest)
-        if (o.pending > 0) entries.set(oldest, o)
-      }
     }
     return e
+  }
+
+  /**
+   * Brings the map back under its bound, down to LOW_WATER so that the O(n) pass runs once per
+   * tens of thousands of new keys. What says nothing any more (decayed) goes first; then the
+   * oldest entries with failures but no lock, then locked ones, soonest-ending first: a flood of
+   * new keys (random usernames) cannot wash out the lock of an account someone is guessing at
+   * while anything less worth keeping is there. Attempts in flight are never dropped: their
+   * reservations will come back to them.
+   */
+  function evict(now: number): void {
+    const counted: string[] = []
+    const locked: [string, number][] = []
+    for (const [key, e] of [...entries]) {
+      if (live(key, now) === undefined || e.pending > 0) continue
+      if (e.lockedUntil > now) locked.push([key, e.lockedUntil])
+      else counted.push(key)
+    }
+    locked.sort((a, b) => a[1] - b[1])
+    for (const key of [...counted, ...locked.map(([k]) => k)]) {
+      if (entries.size <= LOW_WATER) return
+      entries.delete(key)
+    }
   }
 
   return {
@@ -88,8 +108,13 @@ export function createAttemptLimiter(clock: Clock, policy: LimitPolicy) {
 
     /** The reserved attempt was never judged (the hashing queue refused it): nothing counted. */
     release(key: string): void {
-      const e = live(key, clock.now())
-      if (e !== undefined) e.pending = Math.max(0, e.pending - 1)
+      const now = clock.now()
+      const e = live(key, now)
+      if (e === undefined) return
+      e.pending = Math.max(0, e.pending - 1)
+      // Dropped at once when it holds nothing else: reservations released at HTTP speed (a full
+      // hashing queue) must not pile up entries, nor push out ones that hold a lock.
+      live(key, now)
     },
 
     /** The reserved attempt failed (or one judged in the tick it was checked); returns the lock it earned (ms, 0 if none). */

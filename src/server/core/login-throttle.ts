@@ -1,6 +1,7 @@
 // Login throttling, decided before the password is hashed: each attempt is reserved (counted as a
 // pending failure) against its account+address pair, its account and its address, or against its
-// device when it shows a device cookie of that account, and is refused while any rule says wait.
+// device, its account and its address when it shows a device token of that account, and is refused
+// while any rule that applies to it says wait (for a device: its own rule only).
 // Every lock expires (at most 15 minutes) and every counter decays, so a stranger can delay a
 // user, never lock them out for good, and never lock out a device the user signed in from before.
 
@@ -17,12 +18,13 @@ export const THROTTLE_POLICIES = {
   // every 15 minutes keeps nobody locked, and a guesser who never stops settles at waits of 8.5
   // to 15 minutes: about 7 guesses an hour.
   pair: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
-  // The same for a client showing a valid device cookie of the account: judged by its own
-  // failures only, so neither the pair lock of a shared address nor the account lock blocks it.
+  // The same for a client showing a valid device token of the account: judged by its own
+  // failures only, so neither the pair lock of a shared address nor the account lock blocks it
+  // (its failures still count for the account: a copied token gives no budget of its own).
   device: { free: 3, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
   // Guesses spread over many addresses: about 7 an hour for the whole account once it is
-  // reached. One address cannot reach 20 alone (its pair rule settles at about 13 failures), and
-  // the lock never touches the account's device-cookie clients.
+  // reached. One address cannot reach 20 alone through its pair (whose rule settles at about 13
+  // failures); device tokens' failures count here too; the lock never touches their own attempts.
   account: { free: 20, baseMs: 1_000, capMs: 15 * MINUTE, decayMs: 10 * MINUTE },
   // Counted, never locked (capMs 0): on 127.0.0.1 every local client shares the address, so a
   // lock per address would let one page lock every account out. Past `free` recent failures the
@@ -119,18 +121,28 @@ export function createLoginThrottle(clock: Clock) {
   return {
     /**
      * Reserves one attempt, or throws LOGIN_THROTTLED (429 with Retry-After). `deviceId` is the
-     * id of a valid device cookie of this account (see device-cookies.ts), or null.
+     * id of a valid device token of this account (see device-cookies.ts), or null.
      */
     reserve(acct: string, ip: string | null, deviceId: string | null): Attempt {
+      const a = addressKey(ip)
       if (deviceId !== null) {
         const key = deviceKey(acct, deviceId)
+        // Only the device's own wait: neither the account lock nor a shared address's stops it.
         const wait = device.waitMs(key)
         if (wait > 0) throw throttled(wait)
+        // But its failures count for the account and the address as well, so that copied device
+        // tokens give no guessing budget beyond the account's, and its attempts in flight count
+        // in the address's share of the hashing queue.
         device.reserve(key)
-        return attempt(acct, [[device, key]], () => device.forget(key))
+        account.reserve(acct)
+        address.reserve(a)
+        return attempt(acct, [[device, key], [account, acct], [address, a]], () => {
+          device.forget(key)
+          account.release(acct)
+          address.release(a)
+        })
       }
       const p = pairKey(acct, ip)
-      const a = addressKey(ip)
       const wait = Math.max(pair.waitMs(p), account.waitMs(acct))
       if (wait > 0) throw throttled(wait)
       const addressCap = address.failures(a) >= THROTTLE_POLICIES.address.free ? ADDRESS_SLOW_CONCURRENCY : ADDRESS_CONCURRENCY

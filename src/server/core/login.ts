@@ -1,6 +1,6 @@
 // Password login: the attempt reserved with the throttle before hashing, a constant-cost credential
 // check in its source's turn, then Langflow's inactive rules (checked only after the password was
-// right, so account state does not leak); a device cookie for the next time.
+// right, so account state does not leak); a device token for the next time.
 
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Audit, RequestContext } from './audit.ts'
@@ -18,8 +18,11 @@ import type { Users } from './users/users.ts'
 const wrong = (): AuthError => new AuthError('INVALID_CREDENTIALS', 'Incorrect username or password')
 
 export interface LoginResult extends TokenPair {
-  /** A new device cookie value (device-cookies.ts); the adapter sets it HttpOnly, SameSite=Strict. */
-  readonly deviceCookie: string
+  /**
+   * A new device token (device-cookies.ts): Langflow's login sets it as an HttpOnly, SameSite=Strict
+   * cookie; the console's login returns it in the body, for its localStorage and a header.
+   */
+  readonly deviceToken: string
 }
 
 export function createLogin(deps: {
@@ -34,7 +37,7 @@ export function createLogin(deps: {
   const unknownKey = randomBytes(32)
   const unknownName = (account: string) => `unknown:${createHmac('sha256', unknownKey).update(account).digest('hex').slice(0, 8)}`
 
-  /** `presentedDevices`: every device cookie value the client sent (only one valid for this user counts). */
+  /** `presentedDevices`: every device token the client sent (only one valid for this user counts). */
   return async function login(username: unknown, password: unknown, context: RequestContext, presentedDevices: readonly string[] = []): Promise<LoginResult> {
     if (typeof username !== 'string' || typeof password !== 'string') throw new AuthError('INVALID_INPUT', 'username and password are required')
     let account: string
@@ -79,7 +82,7 @@ export function createLogin(deps: {
     audit.record({ type: 'login_succeeded', userId: user.id, username: user.username, sessionId: tokens.session.id, context })
     // The cost setting may have been raised since this hash was made (passlib's deprecated="auto").
     users.rehashIfNeeded(user, password, deps.bcryptCost).catch((err: unknown) => deps.warn('rehash after login failed', err))
-    return { ...tokens, deviceCookie: devices.issue(user.id) }
+    return { ...tokens, deviceToken: devices.issue(user.id) }
   }
 }
 

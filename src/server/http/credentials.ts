@@ -42,8 +42,7 @@ function crossSiteWrite(req: IncomingMessage): boolean {
  * Origin nor Sec-Fetch-Site and are not affected.
  */
 export function refuseCrossSiteLogin(req: IncomingMessage, corsOrigins: readonly string[]): void {
-  const origin = req.headers.origin
-  if (!crossSiteWrite(req) || (origin !== undefined && corsOrigins.includes(origin))) return
+  if (!foreignLogin(req, corsOrigins)) return
   throw new AuthError('FORBIDDEN', 'Signing in from another site\'s page is refused (login CSRF); list the origin in AUTHDOCK_CORS_ORIGINS if it is yours')
 }
 
@@ -56,6 +55,12 @@ export function refuseCrossSiteLogin(req: IncomingMessage, corsOrigins: readonly
 export function accessCookieOf(core: AuthCore, req: IncomingMessage): string | undefined {
   if ((bearerToken(req) ?? '') !== '') return undefined
   return singleCookie(req, ACCESS_COOKIE, [core.config.cookies.domain])
+}
+
+/** A login a page of another origin sent, unless that origin is listed in AUTHDOCK_CORS_ORIGINS. */
+export function foreignLogin(req: IncomingMessage, corsOrigins: readonly string[]): boolean {
+  const origin = req.headers.origin
+  return crossSiteWrite(req) && !(origin !== undefined && corsOrigins.includes(origin))
 }
 
 /** The caller, or null when the request carries no credential at all. A bad credential throws. */

@@ -1,13 +1,14 @@
-// The device cookie at the edge (core/device-cookies.ts): every value the client sent, and the
-// Set-Cookie line of a new one; plus the password login both login routes call.
+// The device cookie at the edge (core/device-cookies.ts), for Langflow's login (clients without a
+// browser, mostly): every value the client sent, the Set-Cookie line of a new one, and the
+// password login that route calls. The console carries its device token in a header instead.
 
 import type { IncomingMessage } from 'node:http'
 import type { Request, Response } from 'express'
 import type { AuthCore } from '../core/core.ts'
-import { isCrossSiteWrite } from '../core/cross-site.ts'
 import { DEVICE_COOKIE_TTL_SECONDS } from '../core/device-cookies.ts'
 import type { LoginResult } from '../core/login.ts'
 import { serializeCookie } from './cookies.ts'
+import { foreignLogin } from './credentials.ts'
 import { contextOf } from './request.ts'
 
 export const DEVICE_COOKIE = 'authdock_device'
@@ -16,27 +17,24 @@ export const DEVICE_COOKIE = 'authdock_device'
  * Every `authdock_device` value in the Cookie header, not just the first: a page on another port
  * of the same host may plant a same-named cookie with a longer Path (sent first) to hide the
  * real one, so the core takes whichever value is valid for the account signing in.
+ *
+ * None from a browser's request made by a page of another origin, unless AUTHDOCK_CORS_ORIGINS
+ * lists it (such pages may sign in, credentials.ts). SameSite does not stop a page on another port
+ * of the same host (same site): the browser attaches the user's device cookie to the page's
+ * guesses, which would then lock the user's own device; such a request is judged as a client
+ * without one. Nothing stops a server on another port that the browser visits from receiving the
+ * cookie and replaying it without an Origin, though: cookies are not isolated by port (RFC 6265
+ * §8.5). That is why the console carries its device token in a header instead (routes/console.ts).
  */
-export function presentedDevices(req: IncomingMessage): string[] {
+export function presentedDevices(req: IncomingMessage, corsOrigins: readonly string[]): string[] {
   const header = req.headers.cookie
-  if (header === undefined || fromAnotherOrigin(req)) return []
+  if (header === undefined || foreignLogin(req, corsOrigins)) return []
   const values: string[] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq >= 0 && part.slice(0, eq).trim() === DEVICE_COOKIE) values.push(part.slice(eq + 1).trim())
   }
   return values
-}
-
-/**
- * A browser's request made by a page of another origin. SameSite does not stop it when that page
- * is on another port of the same host (same site): the browser attaches the user's device cookie
- * to the page's guesses, which would then lock the user's own device. Such a request is judged as
- * a client without one. Logins are POSTs, so the cross-site write rule is the one that applies.
- */
-function fromAnotherOrigin(req: IncomingMessage): boolean {
-  const { origin, host } = req.headers
-  return isCrossSiteWrite({ method: req.method, origin, secFetchSite: req.headers['sec-fetch-site'], host })
 }
 
 /** HttpOnly and SameSite=Strict always; Secure and Domain as the refresh cookie is set. */
@@ -54,7 +52,7 @@ export function deviceCookieLine(core: AuthCore, value: string): string {
 
 /** A password login with the request's device cookies; on success the new device cookie is set. */
 export async function passwordLogin(core: AuthCore, req: Request, res: Response, username: unknown, password: unknown): Promise<LoginResult> {
-  const result = await core.login(username, password, contextOf(req), presentedDevices(req))
-  res.append('Set-Cookie', deviceCookieLine(core, result.deviceCookie))
+  const result = await core.login(username, password, contextOf(req), presentedDevices(req, core.config.corsOrigins))
+  res.append('Set-Cookie', deviceCookieLine(core, result.deviceToken))
   return result
 }

@@ -1,6 +1,7 @@
 // Login password checks in front of the bcrypt pool: a bounded queue that answers 429 when full,
-// served fairly across sources (an address, or a device cookie), so that a flood from one source
-// delays another source's login by about one bcrypt time rather than by the whole flood.
+// served fairly across sources (an address, or a device token), so that a flood from one source
+// delays another source's login by about one bcrypt time rather than by the whole flood; when full,
+// the source holding the most places gives one up to a newcomer with fewer.
 
 import { performance } from 'node:perf_hooks'
 import { throttled } from '../login-throttle.ts'
@@ -35,6 +36,8 @@ export function createHashScheduler(deps: { hasher: PasswordHasher; workers: num
   let checked = 0
   let averageMs = FIRST_GUESS_MS
 
+  const full = () => throttled((waiting / Math.max(1, workers) + 1) * averageMs, 'Too many login attempts at once')
+
   /** Starts checks while a thread is free, each from the source served longest ago. */
   function pump(): void {
     while (running < workers && waiting > 0) {
@@ -60,10 +63,19 @@ export function createHashScheduler(deps: { hasher: PasswordHasher; workers: num
   }
 
   return {
-    /** Compares a password with a hash, in `source`'s turn; LOGIN_THROTTLED at once when the queue is full. */
+    /** Compares a password with a hash, in `source`'s turn; LOGIN_THROTTLED at once when the queue is full and no source holds more places than `source` would. */
     verify(source: string, password: string, hash: string): Promise<boolean> {
       if (running >= workers && waiting >= maxWaiting) {
-        return Promise.reject(throttled((waiting / Math.max(1, workers) + 1) * averageMs, 'Too many login attempts at once'))
+        // Full. Refusing whoever comes last would let a few sources that keep it full (one
+        // address takes 4 places; any local process can bind 127.0.0.2 to 127.0.0.254) refuse
+        // everyone else: the source with the most checks waiting gives up its newest one instead,
+        // if it has more than the newcomer's source would.
+        const mine = (sources.get(source)?.waiting.length ?? 0) + 1
+        let greediest: Source | undefined
+        for (const s of sources.values()) if (s.waiting.length > (greediest?.waiting.length ?? 0)) greediest = s
+        if (greediest === undefined || greediest.waiting.length <= mine) return Promise.reject(full())
+        ;(greediest.waiting.pop() as Job).reject(full())
+        waiting -= 1
       }
       return new Promise<boolean>((resolve, reject) => {
         let s = sources.get(source)

@@ -12,7 +12,6 @@ import { checkBinding } from '../../core/sessions/binding.ts'
 import type { TokenPair } from '../../core/sessions/sessions.ts'
 import { singleCookie } from '../cookie-guard.ts'
 import { bearerToken, requireOwnOrigin } from '../credentials.ts'
-import { passwordLogin } from '../device-cookie.ts'
 import { contextOf, field } from '../request.ts'
 
 export const CONSOLE_COOKIE = 'authdock_console'
@@ -20,6 +19,12 @@ export const CONSOLE_COOKIE = 'authdock_console'
 export const CONSOLE_COOKIE_PATH = '/api/v1/console'
 /** The browser's secret, from the console's localStorage; a form cannot send a header, a page of another origin cannot read it. */
 export const BINDING_HEADER = 'X-Authdock-Binding'
+/**
+ * The console's device token (core/device-cookies.ts), from its localStorage as well: never a
+ * cookie, which every port of the host receives (RFC 6265 §8.5), so that a server on another port
+ * the browser visits cannot copy it and spend (and lock) the console's device budget.
+ */
+export const DEVICE_HEADER = 'X-Authdock-Device'
 
 /**
  * Every console route: from the console's own origin only (a form on another port must not sign
@@ -46,19 +51,21 @@ function sessionCookie(req: Request, value: string, maxAgeSeconds: number): stri
 export function consoleRoutes(core: AuthCore): Router {
   const router = Router()
 
-  function answer(req: Request, res: Response, tokens: TokenPair): void {
+  function answer(req: Request, res: Response, tokens: TokenPair, extra: Record<string, string> = {}): void {
     res.append('Set-Cookie', sessionCookie(req, tokens.refreshToken, core.settings.refreshTtlSeconds()))
     // No refresh token in the body: it lives only in the HttpOnly cookie.
-    res.json({ access_token: tokens.accessToken, token_type: 'bearer', expires_in: core.settings.accessTtlSeconds() })
+    res.json({ access_token: tokens.accessToken, token_type: 'bearer', expires_in: core.settings.accessTtlSeconds(), ...extra })
   }
 
   router.post('/console/login', async (req, res) => {
     const binding = consoleBinding(req)
-    // The device cookie too, so that the admin's own browser is not locked out by others' guessing.
-    const tokens = await passwordLogin(core, req, res, field(req, 'username'), field(req, 'password'))
+    // The device token from the header only (a device cookie is neither read nor set here), so
+    // that the admin's own browser is not locked out by others' guessing, nor by a copied cookie.
+    const device = req.get(DEVICE_HEADER)
+    const tokens = await core.login(field(req, 'username'), field(req, 'password'), contextOf(req), device === undefined ? [] : [device])
     // Bound before the refresh token leaves the server: it never exists unbound outside it.
     core.sessions.bind(tokens.session.id, binding)
-    answer(req, res, tokens)
+    answer(req, res, tokens, { device_token: tokens.deviceToken })
   })
 
   router.post('/console/refresh', async (req, res) => {
