@@ -1,5 +1,6 @@
 // Concurrent login abuse against a real server: a burst of guesses is judged like a sequence, a
-// flood is refused at once rather than queued, and another client's login is not stuck behind it.
+// flood is mostly refused at once rather than queued, another client's login is not stuck behind it,
+// and honest logins of one address that come together wait their turn instead of a 429.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -151,4 +152,16 @@ test('six addresses keeping the hashing queue full do not starve a login from a 
     stop = true
     await Promise.all(flood)
   }
+})
+
+test('twenty programs of one address signing in at once with the right password all get in: they wait their turn, not a 429', async (t) => {
+  const { url, server } = await startServer(t)
+  const admin = await login(url)
+  assert.equal((await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'bob', password: 'bob-passphrase-1' } })).status, 201)
+  // Ten each for two accounts, all from 127.0.0.1, as local apps and scripts starting together do.
+  const logins = Array.from({ length: 20 }, (_, i) =>
+    call(url, 'POST', '/api/v1/login', { form: i % 2 === 0 ? ADMIN : { username: 'bob', password: 'bob-passphrase-1' } }))
+  const statuses = (await Promise.all(logins)).map((r) => r.status)
+  assert.deepEqual(statuses, Array<number>(20).fill(200), statuses.join(','))
+  assert.equal(failures(server), 0)
 })

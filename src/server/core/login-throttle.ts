@@ -57,6 +57,54 @@ export function throttled(waitMs: number, why = 'Too many failed login attempts'
 }
 
 /**
+ * A refusal that lasts only until an attempt in flight is judged (attempts in flight are counted
+ * as failures already made, and the caps on attempts at once): reserve() waits its turn for it
+ * rather than answering 429, so that ten local programs signing in at once all get in.
+ */
+export class ThrottleBusy extends AuthError {}
+
+const busy = (waitMs: number, why?: string): ThrottleBusy => {
+  const { detail, retryAfterSeconds } = throttled(waitMs, why)
+  return new ThrottleBusy('LOGIN_THROTTLED', detail, { retryAfterSeconds })
+}
+
+/** Attempts waiting for their turn: per address (a flood's share of the line), in all, and how long. */
+export const MAX_WAITING_PER_ADDRESS = 32
+export const MAX_WAITING = 256
+const MAX_WAIT_MS = 10_000
+
+/** The line of attempts waiting for one in flight to end: each end wakes them all to look again. */
+function createTurns() {
+  const perLine = new Map<string, number>()
+  const wakers = new Set<() => void>()
+  return {
+    /** Resolves true at the next end of an attempt, false at once when the line is full or after `leftMs`. */
+    wait(line: string, leftMs: number): Promise<boolean> {
+      const n = perLine.get(line) ?? 0
+      if (n >= MAX_WAITING_PER_ADDRESS || wakers.size >= MAX_WAITING || leftMs <= 0) return Promise.resolve(false)
+      perLine.set(line, n + 1)
+      return new Promise((resolve) => {
+        const done = (woken: boolean) => {
+          clearTimeout(timer)
+          wakers.delete(wake)
+          const left = (perLine.get(line) ?? 1) - 1
+          if (left === 0) perLine.delete(line)
+          else perLine.set(line, left)
+          resolve(woken)
+        }
+        const wake = () => done(true)
+        const timer = setTimeout(() => done(false), leftMs)
+        timer.unref()
+        wakers.add(wake)
+      })
+    },
+    wake(): void {
+      for (const wake of [...wakers]) wake()
+    },
+  }
+}
+
+/**
  * IPv6 clients are counted per /64 (what one host or one customer usually gets, and what an
  * attacker gets for free); IPv4-mapped addresses as the IPv4 address.
  */
@@ -77,6 +125,7 @@ export function createLoginThrottle(clock: Clock) {
   const device = createAttemptLimiter(clock, THROTTLE_POLICIES.device)
   const account = createAttemptLimiter(clock, THROTTLE_POLICIES.account)
   const address = createAttemptLimiter(clock, THROTTLE_POLICIES.address)
+  const turns = createTurns()
   const pairKey = (acct: string, ip: string | null) => `${acct}\u0000${addressKey(ip)}`
   const deviceKey = (acct: string, id: string) => `${acct}\u0000${id}`
 
@@ -97,6 +146,7 @@ export function createLoginThrottle(clock: Clock) {
       if (done) return
       done = true
       fn()
+      turns.wake()
     }
     return {
       fail() {
@@ -120,16 +170,17 @@ export function createLoginThrottle(clock: Clock) {
 
   return {
     /**
-     * Reserves one attempt, or throws LOGIN_THROTTLED (429 with Retry-After). `deviceId` is the
-     * id of a valid device token of this account (see device-cookies.ts), or null.
+     * Reserves one attempt now, or throws LOGIN_THROTTLED (429 with Retry-After): a ThrottleBusy
+     * while only attempts in flight stand in the way. `deviceId` is the id of a valid device token
+     * of this account (see device-cookies.ts), or null.
      */
-    reserve(acct: string, ip: string | null, deviceId: string | null): Attempt {
+    tryReserve(acct: string, ip: string | null, deviceId: string | null): Attempt {
       const a = addressKey(ip)
       if (deviceId !== null) {
         const key = deviceKey(acct, deviceId)
         // Only the device's own wait: neither the account lock nor a shared address's stops it.
         const wait = device.waitMs(key)
-        if (wait > 0) throw throttled(wait)
+        if (wait > 0) throw device.lockedUntil(key) > clock.now() ? throttled(wait) : busy(wait)
         // But its failures count for the account and the address as well, so that copied device
         // tokens give no guessing budget beyond the account's, and its attempts in flight count
         // in the address's share of the hashing queue.
@@ -143,11 +194,14 @@ export function createLoginThrottle(clock: Clock) {
         })
       }
       const p = pairKey(acct, ip)
+      const locked = Math.max(pair.lockedUntil(p), account.lockedUntil(acct)) - clock.now()
+      if (locked > 0) throw throttled(locked)
+      // Not locked, but the attempts in flight would earn a lock if they failed: wait for them.
       const wait = Math.max(pair.waitMs(p), account.waitMs(acct))
-      if (wait > 0) throw throttled(wait)
+      if (wait > 0) throw busy(wait)
       const addressCap = address.failures(a) >= THROTTLE_POLICIES.address.free ? ADDRESS_SLOW_CONCURRENCY : ADDRESS_CONCURRENCY
       // Only attempts in flight: an address waits for its own earlier attempts, never a lock.
-      if (account.pending(acct) >= ACCOUNT_CONCURRENCY || address.pending(a) >= addressCap) throw throttled(1000, 'Too many login attempts at once')
+      if (account.pending(acct) >= ACCOUNT_CONCURRENCY || address.pending(a) >= addressCap) throw busy(1000, 'Too many login attempts at once')
       pair.reserve(p)
       account.reserve(acct)
       address.reserve(a)
@@ -156,6 +210,22 @@ export function createLoginThrottle(clock: Clock) {
         account.release(acct)
         address.release(a)
       })
+    },
+
+    /**
+     * Reserves one attempt, waiting (in a bounded line, for at most 10 s) while only attempts in
+     * flight stand in the way; a lock, a full line or a wait that runs out is a 429.
+     */
+    async reserve(acct: string, ip: string | null, deviceId: string | null): Promise<Attempt> {
+      const line = addressKey(ip)
+      const deadline = Date.now() + MAX_WAIT_MS
+      for (;;) {
+        try {
+          return this.tryReserve(acct, ip, deviceId)
+        } catch (err) {
+          if (!(err instanceof ThrottleBusy) || !(await turns.wait(line, deadline - Date.now()))) throw err
+        }
+      }
     },
 
     /** When the account is locked until (epoch ms; 0 if it is not), from any address. */

@@ -49,7 +49,7 @@ export function createLogin(deps: {
     const found = users.byUsername(username)
     const device = found === null ? null : devices.deviceOf(presentedDevices, found.id)
     // Reserved before hashing, so that a burst of concurrent guesses is judged like a sequence.
-    const attempt = throttle.reserve(account, context.ip, device)
+    const attempt = await throttle.reserve(account, context.ip, device)
     let ok: boolean
     try {
       // Always one bcrypt comparison, whether or not the user exists or the password is too long.
