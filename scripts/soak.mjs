@@ -86,7 +86,7 @@ async function request(url, method, path, { form, json, token, apiKey } = {}) {
     stats.requests += 1
     stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1)
     if (res.status >= 500 && stats.firstError === null) stats.firstError = `${method} ${path}: ${res.status} ${text.slice(0, 200)}`
-    return { status: res.status, body: text ? JSON.parse(text) : null }
+    return { status: res.status, body: text ? JSON.parse(text) : null, retryAfter: Number(res.headers.get('retry-after') ?? 0) }
   } catch (err) {
     if (!running) return { status: 0, body: null }
     stats.errors += 1
@@ -96,7 +96,13 @@ async function request(url, method, path, { form, json, token, apiKey } = {}) {
 }
 
 async function login(url, user) {
-  const r = await request(url, 'POST', '/api/v1/login', { form: user })
+  let r = await request(url, 'POST', '/api/v1/login', { form: user })
+  // 176 clients signing in at once from one address fill its line of logins waiting for bcrypt:
+  // the server answers 429 with Retry-After, and a well-behaved client comes back then.
+  for (let tries = 0; r.status === 429 && tries < 30; tries++) {
+    await sleep(1000 * Math.max(1, r.retryAfter))
+    r = await request(url, 'POST', '/api/v1/login', { form: user })
+  }
   if (r.status !== 200) throw new Error(`login ${user.username}: ${r.status} ${JSON.stringify(r.body)}`)
   return { access: r.body.access_token, refresh: r.body.refresh_token }
 }

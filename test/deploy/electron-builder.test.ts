@@ -81,7 +81,9 @@ test('every package the main bundles import is a packed production dependency', 
   const imported = new Set<string>()
   for (const file of mainFiles) {
     const source = readFileSync(join(ROOT, 'out', 'main', file), 'utf8')
-    for (const [, spec = ''] of source.matchAll(/(?:^|\n)\s*import\s[^'"]*?["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
+    // Static imports are the first group, dynamic import() calls the second.
+    for (const [, fromStatic, fromDynamic] of source.matchAll(/(?:^|\n)\s*import\s[^'"]*?["']([^"'./][^"']*)["']|\bimport\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
+      const spec = fromStatic ?? fromDynamic ?? ''
       imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec))
     }
   }
