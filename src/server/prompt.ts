@@ -3,10 +3,11 @@
 /** Reads one line from a TTY stdin with echo off; Ctrl-C exits as the shell expects (130). */
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin
+  // Echo off before the question shows: what is typed as soon as it appears is never echoed.
+  stdin.setRawMode(true)
   process.stderr.write(question)
   return new Promise((resolve) => {
     let typed = ''
-    stdin.setRawMode(true)
     stdin.resume()
     stdin.setEncoding('utf8')
     const done = (): void => {
