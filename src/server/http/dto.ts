@@ -1,9 +1,9 @@
 // Wire shapes, Langflow's spelling included (`create_at`), typed by src/shared/api-types.ts, which
 // the console reads.
 
-import type { AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
+import type { AdminApiKey, ApiKeyRead, AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
 import { toIso } from '../core/clock.ts'
-import type { ApiKey, AuditEvent, KeyRecord, RefreshTokenRow, Session, User } from '../core/store/types.ts'
+import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, RefreshTokenRow, Session, User } from '../core/store/types.ts'
 
 export const userRead = (u: User): UserRead => ({
   id: u.id,
@@ -20,7 +20,7 @@ export const userRead = (u: User): UserRead => ({
 
 const API_KEY_LENGTH = 46
 
-export const apiKeyRead = (k: ApiKey, fullKey?: string) => ({
+export const apiKeyRead = (k: ApiKey, fullKey?: string): ApiKeyRead => ({
   id: k.id,
   name: k.name,
   // Langflow shows the first 8 characters and masks the rest; the full key exists only at creation.
@@ -30,6 +30,20 @@ export const apiKeyRead = (k: ApiKey, fullKey?: string) => ({
   last_used_at: toIso(k.lastUsedAt),
   total_uses: k.totalUses,
   is_active: k.isActive,
+  expires_at: toIso(k.expiresAt),
+})
+
+export const adminApiKeyRead = (k: ApiKeyWithUser, now: number): AdminApiKey => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.keyPrefix,
+  user_id: k.userId,
+  username: k.username,
+  created_at: toIso(k.createdAt),
+  last_used_at: toIso(k.lastUsedAt),
+  total_uses: k.totalUses,
+  expires_at: toIso(k.expiresAt),
+  expired: k.expiresAt !== null && k.expiresAt <= now,
 })
 
 export const tokenResponse = (t: { accessToken: string; refreshToken: string | null }) => ({

@@ -132,4 +132,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_user ON audit_events(user_id, at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- An API key may expire (epoch ms); NULL keeps Langflow's keys that never do.
+      ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+      CREATE INDEX api_keys_created ON api_keys(created_at);
+    `,
+  },
 ]
