@@ -31,10 +31,10 @@ const ROUTES: [method: string, path: string, runs?: number][] = [
   ['GET', '/api/v1/admin/settings'], ['PATCH', '/api/v1/admin/settings'], ['GET', '/api/v1/admin/users'], ['POST', '/api/v1/admin/users', HASHING_RUNS],
   ['GET', '/api/v1/admin/users/:id'], ['PATCH', '/api/v1/admin/users/:id', HASHING_RUNS], ['DELETE', '/api/v1/admin/users/:id'],
   ['POST', '/api/v1/admin/users/:id/unlock'], ['POST', '/api/v1/admin/users/:id/revoke-sessions'], ['GET', '/api/v1/admin/audit'],
-  ['GET', '/api/v1/admin/audit/export'], ['GET', '/api/v1/admin/events'],
+  ['GET', '/api/v1/admin/audit/export'], ['GET', '/api/v1/admin/events'], ['GET', '/api/v1/admin/api-keys'], ['DELETE', '/api/v1/admin/api-keys/:id'],
 ]
 
-const FIELDS = ['username', 'password', 'name', 'token', 'token_type_hint', 'refresh_token', 'grant_type', 'code', 'current_password', 'is_active',
+const FIELDS = ['username', 'password', 'name', 'expires_at', 'token', 'token_type_hint', 'refresh_token', 'grant_type', 'code', 'current_password', 'is_active',
   'is_superuser', 'optins', 'profile_image', 'confirm', 'revoke_sessions', 'algorithm', 'secret', 'private_key', 'public_key', 'last_login_at',
   'access_token_expire_seconds', 'refresh_token_expire_seconds', 'refresh_grace_seconds', 'audit_retention_days']
 const QUERY = ['skip', 'limit', 'search', 'user_id', 'state', 'since', 'until', 'type', 'q', 'format', 'last_event_id', 'x-api-key']
