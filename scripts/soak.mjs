@@ -177,7 +177,7 @@ async function main() {
   const apiKey = (await request(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 'soak' } })).body.api_key
   const shared = await Promise.all(users.slice(0, 8).map((u) => login(url, u)))
 
-  // 8 streams per caller and kind is the server's cap: two superusers and one API key.
+  // 8 streams per user and kind is the server's cap: two superusers, and the admin's API key for the revocation stream.
   const streams = [
     ...Array.from({ length: 8 }, () => stream(url, '/api/v1/admin/events', { authorization: `Bearer ${admin.access}` })),
     ...Array.from({ length: 8 }, () => stream(url, '/api/v1/admin/events', { authorization: `Bearer ${ops.access}` })),

@@ -8,7 +8,7 @@ const baseUrl = process.env.AUTHDOCK_URL ?? 'http://127.0.0.1:7861'
 const apiKey = process.env.AUTHDOCK_API_KEY
 const port = Number(process.env.PORT ?? 3000)
 if (!apiKey) {
-  process.stderr.write('set AUTHDOCK_API_KEY to an API key of authdock (POST /api/v1/api_key/)\n')
+  process.stderr.write("set AUTHDOCK_API_KEY to a superuser's API key of authdock (POST /api/v1/api_key/)\n")
   process.exit(2)
 }
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -7,7 +7,8 @@
 // transparently, and the call retried, and a reload restores the session the same way.
 
 import type {
-  AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RotateResult, SessionDetail, SessionPage, Settings, UserChange, UserRead,
+  AdminApiKeyPage, AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RevokeAllResult, RotateResult, SessionDetail, SessionPage, Settings,
+  UserChange, UserRead,
 } from '../shared/api-types.ts'
 import { BINDING_HEADER, DEVICE_HEADER, browserBinding, deviceToken, keepDeviceToken } from './binding.ts'
 
@@ -174,7 +175,7 @@ export const api = {
     call<SessionPage>('GET', '/admin/sessions', { query, signal }),
   session: (id: string, signal?: AbortSignal) => call<SessionDetail>('GET', `/admin/sessions/${encodeURIComponent(id)}`, { signal }),
   revokeSession: (id: string) => call<{ revoked_sessions: string[] }>('DELETE', `/admin/sessions/${encodeURIComponent(id)}`),
-  revokeAllSessions: () => call<{ revoked_count: number }>('POST', '/admin/sessions/revoke-all', { body: { confirm: 'revoke-all' } }),
+  revokeAllSessions: () => call<RevokeAllResult>('POST', '/admin/sessions/revoke-all', { body: { confirm: 'revoke-all' } }),
 
   keys: (signal?: AbortSignal) => call<KeyRing>('GET', '/admin/keys', { signal }),
   rotateKeys: (signOutEveryone: boolean) =>
@@ -205,4 +206,8 @@ export const api = {
     sendSignedIn('GET', '/admin/events', { signal, headers: { Accept: 'text/event-stream', ...(lastEventId === null ? {} : { 'Last-Event-ID': lastEventId }) } }),
 
   inspect: (token: string) => call<Inspection>('POST', '/admin/inspect', { body: { token } }),
+
+  apiKeys: (query: { user_id?: string; skip: number; limit: number }, signal?: AbortSignal) =>
+    call<AdminApiKeyPage>('GET', '/admin/api-keys', { query, signal }),
+  revokeApiKey: (id: string) => call<{ revoked_api_keys: number }>('DELETE', `/admin/api-keys/${encodeURIComponent(id)}`),
 }

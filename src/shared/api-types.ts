@@ -24,6 +24,42 @@ export interface AdminUser extends UserRead {
 export interface UserChange {
   user: AdminUser
   revoked_sessions: string[]
+  /** How many of the user's API keys the change revoked (a password reset revokes them all). */
+  revoked_api_keys: number
+}
+
+/** Langflow's ApiKeyRead, plus `expires_at` (null: the key never expires). */
+export interface ApiKeyRead {
+  id: string
+  name: string | null
+  /** The full key at creation only; afterwards its first 8 characters and a mask. */
+  api_key: string
+  user_id: string
+  created_at: Iso
+  last_used_at: Iso | null
+  total_uses: number
+  is_active: boolean
+  expires_at: Iso | null
+}
+
+/** An API key as admins see it: whose it is and how it is used, never the key itself. */
+export interface AdminApiKey {
+  id: string
+  name: string | null
+  /** The first 8 characters, which its owner also sees, to tell keys apart. */
+  prefix: string
+  user_id: string
+  username: string
+  created_at: Iso
+  last_used_at: Iso | null
+  total_uses: number
+  expires_at: Iso | null
+  expired: boolean
+}
+
+export interface AdminApiKeyPage {
+  total_count: number
+  api_keys: AdminApiKey[]
 }
 
 export type SessionState = 'active' | 'revoked' | 'expired'
@@ -107,7 +143,14 @@ export interface KeyRing {
 export interface RotateResult {
   key: KeyRead
   revoked_count: number
+  /** API keys revoked with the sessions (0 unless everyone was signed out). */
+  revoked_api_keys: number
   retired_kids: string[]
+}
+
+export interface RevokeAllResult {
+  revoked_count: number
+  revoked_api_keys: number
 }
 
 export interface Setting {

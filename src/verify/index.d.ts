@@ -18,7 +18,7 @@ export interface AccessPayload extends JWTPayload {
 export interface VerifierOptions {
   /** Where authdock listens, e.g. `http://127.0.0.1:7861` (a path prefix is kept). */
   baseUrl: string | URL
-  /** An API key (`POST /api/v1/api_key/`) for the revocation stream. */
+  /** A superuser's API key (`POST /api/v1/api_key/`) for the revocation stream; another user's is refused (403). */
   apiKey: string
   /** The expected `iss`; the server's `AUTHDOCK_ISSUER`. Default `authdock`. */
   issuer?: string
@@ -71,7 +71,7 @@ export interface Verifier {
   verify(token: string): Promise<AccessPayload>
   /** Sets `req.auth` and calls next(), or answers 401 (503 if the server cannot be reached) `{detail, code}`. */
   middleware(): (req: RequestLike, res: ResponseLike, next: (err?: unknown) => void) => void
-  /** Resolves once the first snapshot of revocations arrived; rejects for a refused API key. */
+  /** Resolves once the first snapshot of revocations arrived; rejects for a refused API key (401, or 403 for a key that is not a superuser's). */
   readonly ready: Promise<void>
   /** Stops the stream. */
   close(): void

@@ -268,3 +268,36 @@ test('the feed survives a restart after the access token expired: the console re
   await expect(admin.getByRole('heading', { name: 'Audit log' })).toBeVisible()
   await expect(admin.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
 })
+
+test("a user's API keys: listed from the Users screen without the key, revocable there; a password reset says it revoked the rest", async ({ server, admin, adminClient }) => {
+  await adminClient.createUser('dana', 'dana-password-1')
+  const dana = new Client(server.url, 'dana-cli/1.0')
+  await dana.login('dana', 'dana-password-1')
+  const keys: { id: string; api_key: string }[] = []
+  for (const name of ['ci', 'laptop']) {
+    const res = await dana.request('POST', '/api/v1/api_key/', { body: JSON.stringify({ name }), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${dana.accessToken}` } })
+    expect(res.status).toBe(200)
+    keys.push((await res.json()) as { id: string; api_key: string })
+  }
+  const works = async (key: string) => (await dana.request('GET', '/api/v1/users/whoami', { headers: { 'x-api-key': key } })).status
+
+  await admin.getByRole('link', { name: 'Users' }).click()
+  await admin.locator('tr[data-username="dana"]').getByRole('button', { name: 'API keys' }).click()
+  const panel = admin.getByRole('dialog', { name: 'API keys of dana' })
+  await expect(panel.locator('tbody tr')).toHaveCount(2)
+  await expect(panel).toContainText(keys[0]?.api_key.slice(0, 8) ?? '')
+  await expect(panel).not.toContainText(keys[0]?.api_key.slice(8) ?? '')
+  await panel.locator(`tr[data-key-id="${keys[0]?.id}"]`).getByRole('button', { name: 'Revoke' }).click()
+  await expect(panel.getByRole('status')).toContainText('Revoked ci')
+  await expect(panel.locator('tbody tr')).toHaveCount(1)
+  expect(await works(keys[0]?.api_key ?? '')).toBe(401)
+  expect(await works(keys[1]?.api_key ?? '')).toBe(200)
+  await panel.getByRole('button', { name: 'Close' }).click()
+
+  await admin.locator('tr[data-username="dana"]').getByRole('button', { name: 'Reset password' }).click()
+  await expect(admin.getByRole('dialog')).toContainText('API keys are revoked')
+  await admin.getByLabel('New password').fill('dana-new-password-2')
+  await admin.getByRole('button', { name: 'Set password', exact: true }).click()
+  await expect(admin.getByRole('status').filter({ hasText: 'Password of dana reset' })).toContainText('1 session revoked, 1 API key revoked')
+  expect(await works(keys[1]?.api_key ?? '')).toBe(401)
+})

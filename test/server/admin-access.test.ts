@@ -48,6 +48,8 @@ const ROUTES: Record<string, { path: string; json?: unknown; superuser: number }
   'DELETE /users/:id': { path: `/users/${BOGUS_ID}`, superuser: 404 },
   'POST /users/:id/unlock': { path: `/users/${BOGUS_ID}/unlock`, superuser: 404 },
   'POST /users/:id/revoke-sessions': { path: `/users/${BOGUS_ID}/revoke-sessions`, superuser: 404 },
+  'GET /api-keys': { path: '/api-keys', superuser: 200 },
+  'DELETE /api-keys/:id': { path: `/api-keys/${BOGUS_ID}`, superuser: 400 },
   'GET /audit': { path: '/audit', superuser: 200 },
   'GET /audit/export': { path: '/audit/export', superuser: 200 },
   'GET /events': { path: '/events', superuser: 200 },

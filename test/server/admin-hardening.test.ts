@@ -60,20 +60,22 @@ test('a form body is refused where JSON is expected, never read as "no options"'
   assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { token: admin.access })).status, 200, 'nobody was signed out')
 })
 
-test('one caller cannot take every stream slot; others still get theirs', async (t) => {
-  const { url } = await startServer(t, { streams: { heartbeatMs: 1_000, maxStreams: 10, maxPerCaller: 2 } })
+test('one user cannot take every stream slot, however many API keys they make; others still get theirs', async (t) => {
+  const { url } = await startServer(t, { streams: { heartbeatMs: 1_000, maxStreams: 10, maxPerUser: 2 } })
   const admin = await login(url)
-  const user = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'olga', password: 'olga-password-1' } })
-  assert.equal(user.status, 201)
-  const olga = await login(url, 'olga', 'olga-password-1')
-  const key = (await call(url, 'POST', '/api/v1/api_key/', { token: olga.access, json: { name: 'x' } })).body.api_key as string
+  const bea = await superuser(url, admin.access, 'bea')
+  const keys: string[] = []
+  for (let i = 0; i < 3; i++) keys.push((await call(url, 'POST', '/api/v1/api_key/', { token: bea.access, json: { name: `k${i}` } })).body.api_key as string)
   const stream = `${url}/api/v1/revocations/stream`
-  await mustOpen(t, stream, { 'x-api-key': key })
-  await mustOpen(t, stream, { 'x-api-key': key })
-  const third = await openSse(t, stream, { 'x-api-key': key })
-  assert.ok(!isStream(third))
-  assert.equal(third.status, 429)
-  assert.match(String((third.body as { detail: string }).detail), /2 per caller/)
+  await mustOpen(t, stream, { 'x-api-key': keys[0] ?? '' })
+  await mustOpen(t, stream, { 'x-api-key': keys[1] ?? '' })
+  // A third key, or the user's token, is the same user: the cap counts users, not credentials.
+  for (const headers of [{ 'x-api-key': keys[2] ?? '' }, { authorization: `Bearer ${bea.access}` }] as Record<string, string>[]) {
+    const refused = await openSse(t, stream, headers)
+    assert.ok(!isStream(refused))
+    assert.equal(refused.status, 429)
+    assert.match(String((refused.body as { detail: string }).detail), /2 per user/)
+  }
   await mustOpen(t, stream, { authorization: `Bearer ${admin.access}` }) // someone else: accepted
 })
 

@@ -86,7 +86,7 @@ test('the key list: fields, fingerprints, retire_after of a demoted key, and liv
   assert.equal(r.status, 201, JSON.stringify(r.body))
   const k2 = r.body.key.kid as string
   assert.notEqual(k2, k1)
-  assert.deepEqual({ ...r.body, key: undefined }, { key: undefined, revoked_count: 0, retired_kids: [] })
+  assert.deepEqual({ ...r.body, key: undefined }, { key: undefined, revoked_count: 0, revoked_api_keys: 0, retired_kids: [] })
   assert.deepEqual([r.body.key.state, r.body.key.live_sessions, r.body.key.created_at], ['active', 0, iso(rotatedAt)])
 
   ring = await keyList(url, admin.access)

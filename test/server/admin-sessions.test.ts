@@ -242,7 +242,7 @@ test('revoke-all needs the typed confirmation; with it every session ends, the c
 
   const r = await revokeAll({ json: { confirm: 'revoke-all' } })
   assert.equal(r.status, 200, JSON.stringify(r.body))
-  assert.deepEqual(r.body, { revoked_count: 4 })
+  assert.deepEqual(r.body, { revoked_count: 4, revoked_api_keys: 0 })
   await assertDead(url, [admin, ...others])
 
   const fresh = await login(url)
@@ -267,7 +267,7 @@ test('revocations are durable: after a restart on the same config dir revoked to
   await assertAlive(second.url, [kept, admin])
 
   const r = await call(second.url, 'POST', '/api/v1/admin/sessions/revoke-all', { token: admin.access, json: { confirm: 'revoke-all' } })
-  assert.deepEqual(r.body, { revoked_count: 2 })
+  assert.deepEqual(r.body, { revoked_count: 2, revoked_api_keys: 0 })
   await second.close()
 
   const third = await startServer(t, { configDir: first.configDir })

@@ -30,7 +30,7 @@ test('POST /admin/users creates active users by default and honours is_active an
   const admin = await login(url)
   const r = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'bob', password: 'bob-password' } })
   assert.equal(r.status, 201, JSON.stringify(r.body))
-  assert.deepEqual(Object.keys(r.body).sort(), ['revoked_sessions', 'user'])
+  assert.deepEqual(Object.keys(r.body).sort(), ['revoked_api_keys', 'revoked_sessions', 'user'])
   assert.deepEqual(r.body.revoked_sessions, [])
   assert.deepEqual(Object.keys(r.body.user).sort(), ADMIN_USER_KEYS)
   assert.deepEqual([r.body.user.username, r.body.user.is_active, r.body.user.is_superuser, r.body.user.locked_until], ['bob', true, false, null])

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import { ADMIN, call, login, startServer } from '../helpers.ts'
 import type { Reply } from '../helpers.ts'
 
-const API_KEY_READ_KEYS = ['api_key', 'created_at', 'id', 'is_active', 'last_used_at', 'name', 'total_uses', 'user_id']
+const API_KEY_READ_KEYS = ['api_key', 'created_at', 'expires_at', 'id', 'is_active', 'last_used_at', 'name', 'total_uses', 'user_id']
 const KEY_LENGTH = 46
 
 function assertError(r: Reply, status: number, detail?: string, code?: string): void {

@@ -109,7 +109,7 @@ test('an HS256 server publishes no key in its JWKS', async (t) => {
 
 // --- introspection ---
 
-test('introspection needs an API key or a superuser token', async (t) => {
+test("introspection needs a superuser's API key or token: 401 without one, 403 for anyone else's", async (t) => {
   const { url } = await startServer(t)
   const { admin, key } = await setUp(url)
   const user = await ordinaryUser(url, admin.access)
@@ -119,14 +119,20 @@ test('introspection needs an API key or a superuser token', async (t) => {
   assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer')
   assert.equal((await introspect(url, admin.access, bearer('not-a-token'))).status, 401)
   assert.equal((await introspect(url, admin.access, { 'x-api-key': 'sk-unknown' })).status, 401)
-  const ordinary = await introspect(url, admin.access, bearer(user.tokens.access))
-  assert.equal(ordinary.status, 403)
-  assert.equal(ordinary.body.active, undefined, 'nothing about the token leaks to a refused caller')
+  // RFC 7662 §2.1: only an authorised resource server may ask; an ordinary user's token or API
+  // key is refused in OAuth's words (RFC 6750 §3.1) and ours, and learns nothing of the token.
+  for (const [what, caller] of [['token', bearer(user.tokens.access)], ['API key', await apiKeyOf(url, user.tokens.access)]] as const) {
+    const ordinary = await introspect(url, admin.access, caller)
+    assert.equal(ordinary.status, 403, `an ordinary user's ${what}: ${JSON.stringify(ordinary.body)}`)
+    assert.deepEqual(
+      [ordinary.body.error, ordinary.body.code, typeof ordinary.body.error_description, typeof ordinary.body.detail],
+      ['insufficient_scope', 'NOT_SUPERUSER', 'string', 'string'],
+    )
+    assert.equal(ordinary.body.active, undefined, 'nothing about the token leaks to a refused caller')
+  }
 
   assert.equal((await introspect(url, admin.access, key)).status, 200)
   assert.equal((await introspect(url, admin.access, bearer(admin.access))).status, 200)
-  // Any user's API key is a trusted caller (a local app holds one).
-  assert.equal((await introspect(url, admin.access, await apiKeyOf(url, user.tokens.access))).body.active, true)
 
   assertOauthError(await introspect(url, undefined, key), 400, 'invalid_request')
   assertOauthError(await introspect(url, '', key), 400, 'invalid_request')
@@ -350,13 +356,17 @@ test('the revocation stream opens with a snapshot of recent revocations and reti
   assert.ok(retiredKids.includes(firstKid as string))
   const { event } = await stream.until((e) => e.event === 'key_retired', 1_000)
   assert.ok(retiredKids.includes(dataOf(event).kid as string))
-  const again = await mustOpen(t, `${url}/api/v1/revocations/stream`, key)
+  // Signing everyone out revokes every API key too: the stream hears of the retired keys first,
+  // then ends, and its key opens no other.
+  await stream.endsWithin(1_000)
+  assert.equal((await openSse(t, `${url}/api/v1/revocations/stream`, key)).status, 401)
+  const again = await mustOpen(t, `${url}/api/v1/revocations/stream`, await apiKeyOf(url, (await login(url)).access))
   const next = dataOf(await again.next())
   assert.deepEqual([...(next.retired_kids as string[])].sort(), [...retiredKids].sort())
   assert.ok((next.revoked_sessions as string[]).includes(decodeJwt(admin.access).payload.sid as string))
 })
 
-test('the revocation stream: anonymous 401, an ordinary user 403, a superuser token accepted', async (t) => {
+test("the revocation stream: anonymous 401, an ordinary user's token or API key 403, a superuser's token accepted", async (t) => {
   const { url } = await startServer(t)
   const { admin } = await setUp(url)
   const user = await ordinaryUser(url, admin.access)
@@ -364,9 +374,11 @@ test('the revocation stream: anonymous 401, an ordinary user 403, a superuser to
   assert.ok(!isStream(anonymous))
   assert.equal(anonymous.status, 401)
   assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer')
-  const ordinary = await openSse(t, `${url}/api/v1/revocations/stream`, bearer(user.tokens.access))
-  assert.ok(!isStream(ordinary))
-  assert.equal(ordinary.status, 403)
+  for (const caller of [bearer(user.tokens.access), await apiKeyOf(url, user.tokens.access)]) {
+    const ordinary = await openSse(t, `${url}/api/v1/revocations/stream`, caller)
+    assert.ok(!isStream(ordinary))
+    assert.equal(ordinary.status, 403)
+  }
   const superuser = await mustOpen(t, `${url}/api/v1/revocations/stream`, bearer(admin.access))
   assert.equal((await superuser.next()).event, 'snapshot')
 })
@@ -388,7 +400,7 @@ test("a superuser's revocation stream ends once their session is revoked or they
   await Promise.all(streams.map((s) => s.endsWithin(1_000)))
 })
 
-test('a revocation stream opened with an API key ends once the key is deleted', async (t) => {
+test("a revocation stream opened with an API key ends once the key is deleted, or its owner is no longer a superuser", async (t) => {
   const { url } = await startServer(t, { streams: { heartbeatMs: 50, maxStreams: 8 } })
   const admin = await login(url)
   const created = await call(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 'x' } })
@@ -397,14 +409,21 @@ test('a revocation stream opened with an API key ends once the key is deleted', 
   assert.equal((await call(url, 'DELETE', `/api/v1/api_key/${created.body.id}`, { token: admin.access })).status, 200)
   assert.equal((await call(url, 'GET', '/api/v1/auth/verify', { headers: { 'x-api-key': created.body.api_key } })).status, 401)
   await stream.endsWithin(1_000)
+
+  const bea = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'bea', password: 'bea-password-1', is_superuser: true } })
+  const beaKey = await apiKeyOf(url, (await login(url, 'bea', 'bea-password-1')).access)
+  const beas = await mustOpen(t, `${url}/api/v1/revocations/stream`, beaKey)
+  await beas.commentCount(1)
+  assert.equal((await call(url, 'PATCH', `/api/v1/admin/users/${bea.body.user.id}`, { token: admin.access, json: { is_superuser: false } })).status, 200)
+  await beas.endsWithin(1_000)
+  assert.equal((await openSse(t, `${url}/api/v1/revocations/stream`, beaKey)).status, 403, 'the key still authenticates bea, but may not follow revocations')
 })
 
 test('a revocation-stream client that stops reading is dropped, not buffered for without end', async (t) => {
-  // Any user may make an API key, so this is a low-privilege way to make the server hold memory.
+  // A local app that hangs (or a stolen superuser key) must not make the server hold memory for ever.
   const { url, server } = await startServer(t)
-  const { admin } = await setUp(url)
+  const { admin, key } = await setUp(url)
   const user = await ordinaryUser(url, admin.access)
-  const key = await apiKeyOf(url, user.tokens.access)
   const before = server.core.audit.listenerCount()
   const socket = connect(Number(new URL(url).port), '127.0.0.1')
   t.after(() => socket.destroy())

@@ -301,6 +301,7 @@ test('the example app verifies offline and honours revocations, rotations and th
   const running = await startServer(t, { env: testEnv({ LANGFLOW_ALGORITHM: 'RS256' }) })
   const { url } = running
   const admin = await login(url)
+  // A superuser's key: only theirs may follow the revocation stream.
   const created = await call(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 'jwks-app' } })
   assert.equal(created.status, 200, JSON.stringify(created.body))
   const apiKey: string = created.body.api_key
@@ -385,7 +386,10 @@ test('the example app verifies offline and honours revocations, rotations and th
     const r = await call(url, 'POST', '/api/v1/admin/keys/rotate', { token: b.access, json: { revoke_sessions: true, confirm: 'revoke-all' } })
     assert.equal(r.status, 201, JSON.stringify(r.body))
     assert.ok((r.body.retired_kids as string[]).includes(header.kid as string), JSON.stringify(r.body))
+    // The retirement reaches the app before its own API key is revoked with every other one.
+    assert.equal(r.body.revoked_api_keys, 1)
     assertRefused(await refusedWithinBound(app, orphan, 'retired kid'), 'INVALID_TOKEN', 'retired kid')
+    assert.equal((await call(url, 'GET', '/api/v1/revocations/stream', { headers: { 'x-api-key': apiKey } })).status, 401, "the app's key went too")
     // Everyone was signed out (and b's key retired); a new login, under a third key, works.
     assert.equal((await hello(app, b.access)).status, 401)
     const e = await login(url, ADMIN.username, ADMIN.password)

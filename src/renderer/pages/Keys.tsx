@@ -24,7 +24,7 @@ export function Keys() {
     setBusy(true)
     try {
       const r = await api.rotateKeys(signOut)
-      ok(`New signing key ${r.key.kid}.${signOut ? ` ${r.revoked_count} sessions revoked.` : ' Tokens signed before still verify until they expire.'}`)
+      ok(`New signing key ${r.key.kid}.${signOut ? ` ${r.revoked_count} sessions and ${r.revoked_api_keys} API keys revoked.` : ' Tokens signed before still verify until they expire.'}`)
       ring.reload()
     } catch (err) {
       fail(`Regenerate keys: ${errorText(err)}`)
@@ -115,7 +115,7 @@ export function Keys() {
             await rotate()
           }}
         >
-          <p>For a leaked key: every session is revoked and the older keys retire at once, so no token signed before verifies.</p>
+          <p>For a leaked key: every session and every API key is revoked and the older keys retire at once, so no token signed before verifies. Local apps need new API keys.</p>
         </Confirm>
       )}
     </>

@@ -150,18 +150,18 @@ export function Sessions() {
       )}
       {confirmAll && (
         <Confirm
-          title="Revoke every session?"
-          confirmLabel="Revoke all sessions"
+          title="Revoke every session and API key?"
+          confirmLabel="Revoke all sessions and API keys"
           typed="revoke-all"
           danger
           onCancel={() => setConfirmAll(false)}
           onConfirm={async () => {
             const r = await api.revokeAllSessions()
-            ok(`Revoked ${r.revoked_count} sessions. Everyone, you included, signs in again.`)
+            ok(`Revoked ${r.revoked_count} sessions and ${r.revoked_api_keys} API keys. Everyone, you included, signs in again.`)
             setConfirmAll(false)
           }}
         >
-          <p>Every user is signed out at once, and access tokens already issued stop working.</p>
+          <p>Every user is signed out at once, access tokens already issued stop working, and every API key is revoked (local apps need new ones).</p>
         </Confirm>
       )}
     </>

@@ -1,11 +1,12 @@
 // Users: a searchable, paged table; create with the password rules shown as you type; activate,
-// deactivate, make or unmake superuser, reset a password, unlock, delete. Every action says what
-// it revoked.
+// deactivate, make or unmake superuser, reset a password, unlock, delete, see and revoke their API
+// keys. Every action says what it revoked.
 
 import { useState } from 'react'
 import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { PasswordRules, assertPasswordOk } from '../components/PasswordRules.tsx'
+import { UserKeys } from '../components/UserKeys.tsx'
 import { Confirm, LoadState, PageHeader, Pager, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
@@ -14,8 +15,9 @@ const PAGE = 50
 const USER_EVENTS = ['user_created', 'user_updated', 'user_deleted', 'account_locked', 'account_unlocked', 'login_succeeded'] as const
 
 const revokedText = (n: number) => (n === 0 ? 'no session was revoked' : n === 1 ? '1 session revoked' : `${n} sessions revoked`)
+const revokedKeysText = (n: number) => (n === 1 ? '1 API key revoked' : `${n} API keys revoked`)
 
-type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: AdminUser } | { kind: 'create' } | null
+type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: AdminUser } | { kind: 'keys'; user: AdminUser } | { kind: 'create' } | null
 
 export function Users(props: { me: UserRead }) {
   const [search, setSearch] = useState('')
@@ -89,6 +91,7 @@ export function Users(props: { me: UserRead }) {
                     {u.is_superuser ? 'Unmake superuser' : 'Make superuser'}
                   </button>
                   <button onClick={() => setDialog({ kind: 'password', user: u })}>Reset password</button>
+                  <button onClick={() => setDialog({ kind: 'keys', user: u })}>API keys</button>
                   {u.locked_until && (
                     <button
                       onClick={() =>
@@ -135,11 +138,12 @@ export function Users(props: { me: UserRead }) {
           onClose={() => setDialog(null)}
           onSave={async (password) => {
             const r = await api.updateUser(dialog.user.id, { password })
-            ok(`Password of ${r.user.username} reset: ${revokedText(r.revoked_sessions.length)}.`)
+            ok(`Password of ${r.user.username} reset: ${revokedText(r.revoked_sessions.length)}, ${revokedKeysText(r.revoked_api_keys)}.`)
             setDialog(null)
           }}
         />
       )}
+      {dialog?.kind === 'keys' && <UserKeys user={dialog.user} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'create' && (
         <CreateDialog
           onClose={() => setDialog(null)}
@@ -197,7 +201,7 @@ function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (
         await props.onSave(password)
       }}
     >
-      <p className="muted">Their sessions are revoked: they sign in again with the new password.</p>
+      <p className="muted">Their sessions and API keys are revoked: they sign in again with the new password and make new keys.</p>
       <label>
         New password
         <input name="reset-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="reset-rules" autoFocus />

@@ -33,16 +33,18 @@ export function createAuthenticator(deps: { store: Store; clock: Clock; accessTo
       return { user: activeUser(claims.sub), sessionId: claims.sid, claims, apiKeyId: null }
     },
     /**
-     * Whether a caller authenticated earlier (a long-lived event stream) would still be accepted:
-     * user present and active (and a superuser, if asked), API key not deleted, or the token's
-     * session live and the token unexpired. Never counts an API-key use.
+     * A caller authenticated earlier (a long-lived event stream) as they are now, or null if they
+     * would no longer be accepted: user present and active, API key not deleted nor expired, or
+     * the token's session live and the token unexpired. The user is read afresh (a demotion shows).
+     * Never counts an API-key use.
      */
-    stillAllowed(principal: Principal, superuser: boolean): boolean {
+    current(principal: Principal): Principal | null {
       const user = store.users.byId(principal.user.id)
-      if (user === null || !user.isActive || (superuser && !user.isSuperuser)) return false
-      if (principal.apiKeyId !== null) return apiKeys.isActive(user.id, principal.apiKeyId)
+      if (user === null || !user.isActive) return null
+      if (principal.apiKeyId !== null) return apiKeys.isActive(user.id, principal.apiKeyId) ? { ...principal, user } : null
       const { claims, sessionId } = principal
-      return claims !== null && sessionId !== null && claims.exp * 1000 > clock.now() && sessions.isLive(sessionId, user.id)
+      const live = claims !== null && sessionId !== null && claims.exp * 1000 > clock.now() && sessions.isLive(sessionId, user.id)
+      return live ? { ...principal, user } : null
     },
     apiKey(key: string): Principal {
       const record = apiKeys.use(key)

@@ -12,3 +12,14 @@ export function toIso(ms: number | null): string | null
 export function toIso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString()
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/
+
+/** An ISO 8601 date or date-time as epoch ms; null for anything else. */
+export function parseIsoTime(value: string): number | null {
+  // Strict: Date.parse alone takes "-1" for the year 2001 and rolls 2026-02-30 into March.
+  const m = ISO_DATE.exec(value)
+  const realDay = m !== null && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])
+  const ms = realDay ? Date.parse(value) : NaN
+  return Number.isNaN(ms) ? null : ms
+}

@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import { createChecklist } from './admin/checklist.ts'
 import { createKeyAdmin } from './admin/key-admin.ts'
+import { createSignOut } from './admin/sign-out.ts'
 import { createOverview } from './admin/overview.ts'
 import { createTokenInspector } from './admin/token-inspector.ts'
 import { createApiKeys } from './api-keys.ts'
@@ -72,11 +73,11 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     const sessions = createSessions({ store, clock, accessTokens, audit, settings, keysPending: keys.pending })
     hasher = createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers })
     const throttle = createLoginThrottle(clock)
-    const users = createUsers({ store, clock, hasher, sessions, audit, throttle, newUserIsActive: config.newUserIsActive })
+    const apiKeys = createApiKeys({ store, clock, audit })
+    const users = createUsers({ store, clock, hasher, sessions, apiKeys, audit, throttle, newUserIsActive: config.newUserIsActive })
     for (const name of users.rekeyUsernames()) {
       log.warn('this username now counts as the same name as another user: signing in by it reaches that other account until one of them is renamed', { username: name })
     }
-    const apiKeys = createApiKeys({ store, clock, audit })
     const passwordChecks = createHashScheduler({ hasher, workers: config.hashWorkers })
     const login = createLogin({
       users, sessions, hasher, checks: passwordChecks, throttle, audit, bcryptCost: config.bcryptCost,
@@ -108,6 +109,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
     timer.unref()
     const ownHasher = hasher
     const introspection = createIntrospection({ store, clock, accessTokens, sessions })
+    const signOut = createSignOut({ sessions, apiKeys })
 
     return {
       config,
@@ -127,7 +129,8 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection,
       inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection }),
-      keyAdmin: createKeyAdmin({ keys, sessions }),
+      keyAdmin: createKeyAdmin({ keys, sessions, signOut }),
+      signOut,
       overview: createOverview({ store, clock, audit, sessions, keys }),
       checklist: createChecklist({ config, configDir, settings, keys }),
       async close(): Promise<void> {

@@ -1,7 +1,8 @@
-// RFC 7662 introspection and RFC 7009 revocation for local apps: is this token good right now
-// (signature, expiry, live session, active user), and end the session a token belongs to.
+// RFC 7662 introspection and RFC 7009 revocation for local apps: who may ask, is this token good
+// right now (signature, expiry, live session, active user), and end the session a token belongs to.
 
 import type { RequestContext } from './audit.ts'
+import type { Principal } from './authenticate.ts'
 import type { Clock } from './clock.ts'
 import { toSeconds } from './clock.ts'
 import { AuthError } from './errors.ts'
@@ -25,6 +26,17 @@ export type Introspection =
     }
 
 const INACTIVE = { active: false } as const
+
+/**
+ * Whether a caller may introspect other people's tokens and follow every revocation (the
+ * revocation stream). RFC 7662 §2.1 wants the caller to be an authorised protected resource, not
+ * any holder of a token: what it learns (who holds which session, who was signed out) is about
+ * every user. Today that is a superuser, by access token or by one of their API keys. This is the
+ * one place the rule lives: a registry of local apps (OAuth clients) extends it here.
+ */
+export function mayIntrospect(principal: Principal): boolean {
+  return principal.user.isSuperuser
+}
 
 export function createIntrospection(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; sessions: Sessions }) {
   const { store, clock, accessTokens, sessions } = deps
@@ -70,6 +82,7 @@ export function createIntrospection(deps: { store: Store; clock: Clock; accessTo
   }
 
   return {
+    mayIntrospect,
     introspect,
 
     /** Ends the session of a refresh or access token; an unknown or invalid token is not an error (RFC 7009 §2.2). */

@@ -1,10 +1,10 @@
 // Wire shapes, Langflow's spelling included (`create_at`), typed by src/shared/api-types.ts, which
 // the console reads.
 
-import type { AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
+import type { AdminApiKey, ApiKeyRead, AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
 import { toIso } from '../core/clock.ts'
 import type { ChainLink } from '../core/sessions/sessions.ts'
-import type { ApiKey, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
+import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
 
 export const userRead = (u: User): UserRead => ({
   id: u.id,
@@ -21,7 +21,7 @@ export const userRead = (u: User): UserRead => ({
 
 const API_KEY_LENGTH = 46
 
-export const apiKeyRead = (k: ApiKey, fullKey?: string) => ({
+export const apiKeyRead = (k: ApiKey, fullKey?: string): ApiKeyRead => ({
   id: k.id,
   name: k.name,
   // Langflow shows the first 8 characters and masks the rest; the full key exists only at creation.
@@ -31,6 +31,20 @@ export const apiKeyRead = (k: ApiKey, fullKey?: string) => ({
   last_used_at: toIso(k.lastUsedAt),
   total_uses: k.totalUses,
   is_active: k.isActive,
+  expires_at: toIso(k.expiresAt),
+})
+
+export const adminApiKeyRead = (k: ApiKeyWithUser, now: number): AdminApiKey => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.keyPrefix,
+  user_id: k.userId,
+  username: k.username,
+  created_at: toIso(k.createdAt),
+  last_used_at: toIso(k.lastUsedAt),
+  total_uses: k.totalUses,
+  expires_at: toIso(k.expiresAt),
+  expired: k.expiresAt !== null && k.expiresAt <= now,
 })
 
 export const tokenResponse = (t: { accessToken: string; refreshToken: string | null }) => ({

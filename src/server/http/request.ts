@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http'
 import type { RequestContext } from '../core/audit.ts'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
+import { parseIsoTime } from '../core/clock.ts'
 import { AuthError } from '../core/errors.ts'
 import { resolvePrincipal } from './credentials.ts'
 
@@ -101,18 +102,13 @@ export function queryText(req: Request, name: string, maxLength = 256): string |
   return value
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/
-
 /** An ISO 8601 date (or epoch milliseconds) from the query string, as epoch milliseconds. */
 export function queryTime(req: Request, name: string): number | undefined {
   const value = queryText(req, name, 64)
   if (value === undefined) return undefined
   if (/^\d{1,15}$/.test(value)) return Number(value)
-  // Strict: Date.parse alone takes "-1" for the year 2001 and rolls 2026-02-30 into March.
-  const m = ISO_DATE.exec(value)
-  const realDay = m !== null && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3])
-  const ms = realDay ? Date.parse(value) : NaN
-  if (Number.isNaN(ms)) throw new AuthError('INVALID_INPUT', `${name} must be an ISO 8601 date, e.g. 2026-01-31T12:00:00Z`)
+  const ms = parseIsoTime(value)
+  if (ms === null) throw new AuthError('INVALID_INPUT', `${name} must be an ISO 8601 date, e.g. 2026-01-31T12:00:00Z`)
   return ms
 }
 

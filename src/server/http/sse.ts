@@ -1,24 +1,28 @@
 // Server-sent event streams: headers, heartbeats that keep proxies from closing an idle stream,
-// a cap on how many are open, clean-up when the client goes, dropping a client that stops reading,
-// and closing them all at shutdown (an open stream would otherwise keep server.close() waiting for ever).
+// caps on how many are open (core/stream-slots.ts: in all, per user, a share kept for superusers),
+// clean-up when the client goes, dropping a client that stops reading, and closing them all at
+// shutdown (an open stream would otherwise keep server.close() waiting for ever).
 
 import type { Request, Response } from 'express'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import type { AuditEvent } from '../core/store/types.ts'
-import { AuthError } from '../core/errors.ts'
+import { createStreamSlots } from '../core/stream-slots.ts'
+import type { StreamHolder } from '../core/stream-slots.ts'
 
 export interface StreamOptions {
   /** Milliseconds between heartbeat comments. */
   readonly heartbeatMs: number
   /** Streams open at once, per kind; one more is answered 429. */
   readonly maxStreams: number
-  /** Streams one caller (an API key, or a user's tokens) may hold per kind, so one cannot take every slot. */
-  readonly maxPerCaller?: number
+  /** Streams one user (all their API keys and tokens together) may hold per kind. Default 8. */
+  readonly maxPerUser?: number
+  /** Of maxStreams, how many only superusers may take. Default a quarter. */
+  readonly reservedForSuperusers?: number
 }
 
-const DEFAULT_MAX_PER_CALLER = 8
-export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64, maxPerCaller: DEFAULT_MAX_PER_CALLER }
+const DEFAULT_MAX_PER_USER = 8
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = { heartbeatMs: 15_000, maxStreams: 64, maxPerUser: DEFAULT_MAX_PER_USER, reservedForSuperusers: 16 }
 
 /**
  * Bytes a stream may have waiting in memory for a client that does not read. Past it the client is
@@ -35,24 +39,21 @@ export interface Stream {
 
 export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS) {
   const open = new Map<string, Set<Stream>>()
-  const perCaller = new Map<string, number>() // `${kind}\u0000${caller}` → streams open
-  const maxPerCaller = options.maxPerCaller ?? DEFAULT_MAX_PER_CALLER
+  const slots = createStreamSlots({
+    maxStreams: options.maxStreams,
+    maxPerUser: options.maxPerUser ?? DEFAULT_MAX_PER_USER,
+    reservedForSuperusers: options.reservedForSuperusers ?? Math.floor(options.maxStreams / 4),
+  })
 
   return {
     /**
      * Starts a stream on `res`. `alive` is asked at every heartbeat (the caller's session may have
      * been revoked meanwhile); `onClose` runs once, however the stream ends.
      */
-    open(kind: string, caller: string, req: Request, res: Response, hooks: { alive: () => boolean; onClose: () => void }): Stream {
+    open(kind: string, holder: StreamHolder, req: Request, res: Response, hooks: { alive: () => boolean; onClose: () => void }): Stream {
       const streams = open.get(kind) ?? new Set<Stream>()
       open.set(kind, streams)
-      const callerKey = `${kind}\u0000${caller}`
-      const mine = perCaller.get(callerKey) ?? 0
-      if (streams.size >= options.maxStreams || mine >= maxPerCaller) {
-        const limit = mine >= maxPerCaller ? `${maxPerCaller} per caller` : `${options.maxStreams} in all`
-        throw new AuthError('TOO_MANY_STREAMS', `Too many open event streams (at most ${limit}); close one and retry`, { retryAfterSeconds: 5 })
-      }
-      perCaller.set(callerKey, mine + 1)
+      const release = slots.acquire(kind, holder) // throws TOO_MANY_STREAMS (429) before any header goes out
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
@@ -74,9 +75,7 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
           closed = true
           clearInterval(timer)
           streams.delete(stream)
-          const left = (perCaller.get(callerKey) ?? 1) - 1
-          if (left > 0) perCaller.set(callerKey, left)
-          else perCaller.delete(callerKey)
+          release()
           hooks.onClose()
           res.end()
         },
@@ -109,7 +108,7 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
 export type StreamHub = ReturnType<typeof createStreamHub>
 
 /** Events after which a stream re-checks that its caller may still hold it. */
-const RECHECK_ON = new Set(['user_updated', 'user_deleted', 'password_changed', 'session_revoked', 'api_key_deleted'])
+const RECHECK_ON = new Set(['user_updated', 'user_deleted', 'password_changed', 'session_revoked', 'api_key_deleted', 'api_key_revoked'])
 
 /**
  * A stream fed by the audit feed. `forward` decides what the client gets of each event. The
@@ -121,12 +120,16 @@ export function openAuditStream(
   kind: string,
   req: Request,
   res: Response,
-  opts: { core: AuthCore; principal: Principal; superuser: boolean; forward: (event: AuditEvent, stream: Stream) => void },
+  opts: { core: AuthCore; principal: Principal; allowed: (now: Principal) => boolean; forward: (event: AuditEvent, stream: Stream) => void },
 ): Stream {
   const { core, principal } = opts
-  const alive = () => core.authenticate.stillAllowed(principal, opts.superuser)
+  const alive = () => {
+    const now = core.authenticate.current(principal)
+    return now !== null && opts.allowed(now)
+  }
   let unsubscribe = () => {}
-  const stream = hub.open(kind, principal.apiKeyId ?? principal.user.id, req, res, { alive, onClose: () => unsubscribe() })
+  const holder = { userId: principal.user.id, superuser: principal.user.isSuperuser }
+  const stream = hub.open(kind, holder, req, res, { alive, onClose: () => unsubscribe() })
   unsubscribe = core.audit.subscribe((event) => {
     // Forwarded first: the event that took the caller's rights away is theirs to see, nothing after.
     opts.forward(event, stream)

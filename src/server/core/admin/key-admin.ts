@@ -4,9 +4,10 @@
 import type { Actor } from '../users/users.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
 import type { Sessions } from '../sessions/sessions.ts'
+import type { SignOut } from './sign-out.ts'
 
-export function createKeyAdmin(deps: { keys: KeyRing; sessions: Sessions }) {
-  const { keys, sessions } = deps
+export function createKeyAdmin(deps: { keys: KeyRing; sessions: Sessions; signOut: SignOut }) {
+  const { keys, sessions, signOut } = deps
   return {
     describe() {
       const dependents = sessions.liveCountByKid()
@@ -20,14 +21,16 @@ export function createKeyAdmin(deps: { keys: KeyRing; sessions: Sessions }) {
 
     /**
      * Regenerates the signing key. Without `revokeSessions` nobody is logged out. With it (a leaked
-     * key, say): every session is revoked and every older key retired at once, so no token signed
-     * before this moment, genuine or forged, is accepted any more.
+     * key, say): every session and every API key is revoked and every older key retired at once, so
+     * no token signed before this moment, genuine or forged, is accepted any more, and no API key
+     * made with a stolen token outlives the clean-up.
      */
     async rotate(actor: Actor, revokeSessions: boolean) {
       const key = await keys.rotate(actor)
-      if (!revokeSessions) return { key, revokedSessions: 0, retiredKeys: [] as string[] }
-      const revoked = sessions.revokeAll('admin', actor.context, actor.user.id)
-      return { key, revokedSessions: revoked.length, retiredKeys: keys.retireAllInactive() }
+      if (!revokeSessions) return { key, revokedSessions: 0, revokedApiKeys: 0, retiredKeys: [] as string[] }
+      let retiredKeys: string[] = []
+      const out = signOut.everyone(actor, () => void (retiredKeys = keys.retireAllInactive()))
+      return { key, ...out, retiredKeys }
     },
   }
 }

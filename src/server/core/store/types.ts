@@ -160,13 +160,24 @@ export interface ApiKey {
   readonly lastUsedAt: number | null
   readonly totalUses: number
   readonly isActive: boolean
+  /** Epoch ms after which the key is refused; null for a key that does not expire (Langflow's). */
+  readonly expiresAt: number | null
+}
+
+export interface ApiKeyWithUser extends ApiKey {
+  readonly username: string
 }
 
 export interface ApiKeyStore {
   insert(key: ApiKey): void
   byHash(hash: string): ApiKey | null
   byUser(userId: string): ApiKey[]
+  countOfUser(userId: string): number
+  /** Every user's keys, or one user's, oldest first. */
+  list(filter: { userId?: string }, page: Page): { total: number; keys: ApiKeyWithUser[] }
   remove(id: string, userId: string): boolean
+  /** Deletes keys (one by id, one user's, or every key) and returns what was deleted. */
+  removeWhere(which: { id: string } | { userId: string } | 'all'): ApiKeyWithUser[]
   recordUse(id: string, now: number): void
 }
 

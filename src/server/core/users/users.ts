@@ -1,7 +1,9 @@
 // Users with Langflow's rules: who may create, change, reset and delete whom, and what each
-// change revokes (deactivation, deletion and password changes end sessions).
+// change revokes (deactivation, deletion and password changes end sessions; a password change
+// also revokes the user's API keys, which a thief of the old password may have made).
 
 import { randomUUID } from 'node:crypto'
+import type { ApiKeys } from '../api-keys.ts'
 import type { Audit, RequestContext } from '../audit.ts'
 import type { Clock } from '../clock.ts'
 import { AuthError } from '../errors.ts'
@@ -43,6 +45,8 @@ export interface ChangeResult {
   readonly user: User
   /** Sessions this change ended. */
   readonly revokedSessions: readonly string[]
+  /** How many of the user's API keys this change revoked. */
+  readonly revokedApiKeys: number
 }
 
 const notFound = (): AuthError => new AuthError('USER_NOT_FOUND', 'User not found')
@@ -60,8 +64,8 @@ function bool(value: unknown, name: string): boolean {
   return value
 }
 
-export function createUsers(deps: { store: Store; clock: Clock; hasher: PasswordHasher; sessions: Sessions; audit: Audit; throttle: LoginThrottle; newUserIsActive: boolean }) {
-  const { store, clock, hasher, sessions, audit } = deps
+export function createUsers(deps: { store: Store; clock: Clock; hasher: PasswordHasher; sessions: Sessions; apiKeys: ApiKeys; audit: Audit; throttle: LoginThrottle; newUserIsActive: boolean }) {
+  const { store, clock, hasher, sessions, apiKeys, audit } = deps
 
   function requireUser(id: string): User {
     const user = store.users.byId(id)
@@ -207,18 +211,20 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         store.users.update(target.id, changes, key, clock.now())
       })
       const revoked: string[] = []
+      let revokedApiKeys = 0
       if (changes.isActive === false) revoked.push(...sessions.revokeUser(target.id, 'user_deactivated', { context: actor.context, by: me.id }))
       if (changes.passwordHash !== undefined) {
         revoked.push(...sessions.revokeUser(target.id, 'password_changed', { context: actor.context, by: me.id }))
-        audit.record({ type: 'password_changed', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id } })
+        revokedApiKeys = apiKeys.revokeUser(target.id, 'password_changed', actor.context, me.id)
+        audit.record({ type: 'password_changed', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, revokedApiKeys } })
       }
       const fields = Object.keys(changes).map((f) => (f === 'passwordHash' ? 'password' : f))
-      audit.record({ type: 'user_updated', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, fields, revokedSessions: revoked.length } })
-      return { user: requireUser(target.id), revokedSessions: revoked }
+      audit.record({ type: 'user_updated', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, fields, revokedSessions: revoked.length, revokedApiKeys } })
+      return { user: requireUser(target.id), revokedSessions: revoked, revokedApiKeys }
     },
 
     /** PATCH /users/{id}/reset-password: only for oneself, with the current password. Other
-     *  sessions of the user end; the one making the change stays signed in. */
+     *  sessions of the user end, and every API key; the session making the change stays signed in. */
     async resetPassword(id: string, body: { currentPassword: unknown; password: unknown }, actor: Actor): Promise<ChangeResult> {
       const me = actor.user
       if (id !== me.id) throw new AuthError('USER_NOT_FOUND', "You can't change another user's password")
@@ -228,8 +234,9 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       if (await hasher.verify(password, me.passwordHash)) throw new AuthError('SAME_PASSWORD', "You can't use your current password")
       store.users.update(me.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
       const revoked = sessions.revokeUser(me.id, 'password_changed', { keep: actor.sessionId, context: actor.context, by: me.id })
-      audit.record({ type: 'password_changed', userId: me.id, username: me.username, context: actor.context, detail: { by: me.id, revokedSessions: revoked.length } })
-      return { user: requireUser(me.id), revokedSessions: revoked }
+      const revokedApiKeys = apiKeys.revokeUser(me.id, 'password_changed', actor.context, me.id)
+      audit.record({ type: 'password_changed', userId: me.id, username: me.username, context: actor.context, detail: { by: me.id, revokedSessions: revoked.length, revokedApiKeys } })
+      return { user: requireUser(me.id), revokedSessions: revoked, revokedApiKeys }
     },
 
     remove(id: string, actor: Actor): ChangeResult {
@@ -239,7 +246,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       const revoked = sessions.revokeUser(target.id, 'user_deleted', { context: actor.context, by: actor.user.id })
       store.users.remove(target.id) // cascades to sessions, refresh tokens and API keys
       audit.record({ type: 'user_deleted', userId: target.id, username: target.username, context: actor.context, detail: { by: actor.user.id, revokedSessions: revoked.length } })
-      return { user: target, revokedSessions: revoked }
+      return { user: target, revokedSessions: revoked, revokedApiKeys: 0 }
     },
 
     /** Until when failed logins lock this account out (epoch ms, 0 when they do not). */

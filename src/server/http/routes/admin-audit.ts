@@ -79,7 +79,7 @@ export function adminAuditRoutes(core: AuthCore, streams: StreamHub): Router {
     const since = lastEventIdOf(req)
     // Subscribing and replaying happen in one synchronous step: no event can fall between them.
     const send = (e: AuditEvent, stream: Stream) => stream.send(e.type, auditRead(e), e.id)
-    const stream = openAuditStream(streams, 'admin-events', req, res, { core, principal, superuser: true, forward: send })
+    const stream = openAuditStream(streams, 'admin-events', req, res, { core, principal, allowed: (p) => p.user.isSuperuser, forward: send })
     // `ready` and `reset` carry the id they stand for: an EventSource resumes from the last id line
     // it saw, so without one a drop before the next event would lose what happened meanwhile
     // (no id at all: a fresh `ready`) or reset again and again (the old id: too far back).

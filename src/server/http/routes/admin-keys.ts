@@ -42,7 +42,7 @@ export function adminKeyRoutes(core: AuthCore): Router {
     if (typeof revokeSessions !== 'boolean') throw new AuthError('INVALID_INPUT', 'revoke_sessions must be true or false')
     if (revokeSessions) requireConfirmation(body)
     const result = await core.keyAdmin.rotate(actorOf(req, res), revokeSessions)
-    res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, retired_kids: result.retiredKeys })
+    res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys })
   })
 
   router.post('/keys/import', async (req, res) => {

@@ -1,5 +1,6 @@
 // Admin: live sessions with filters and counts, one session with its refresh-token chain, and
-// revocation of one session, of a user's sessions, or of all (with a typed confirmation).
+// revocation of one session, of a user's sessions, or of all (with a typed confirmation; all
+// API keys go with them).
 // Every revocation answers only after it is committed to disk.
 
 import { Router } from 'express'
@@ -43,9 +44,8 @@ export function adminSessionRoutes(core: AuthCore): Router {
   router.post('/sessions/revoke-all', (req, res) => {
     // No body has not confirmed either: it gets the 400 that says how to; a form body is a 422.
     requireConfirmation(optionalJsonObject(req))
-    const { user, context } = actorOf(req, res)
-    const revoked = core.sessions.revokeAll('admin', context, user.id)
-    res.json({ revoked_count: revoked.length })
+    const out = core.signOut.everyone(actorOf(req, res))
+    res.json({ revoked_count: out.revokedSessions, revoked_api_keys: out.revokedApiKeys })
   })
 
   return router

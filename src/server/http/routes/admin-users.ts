@@ -22,7 +22,9 @@ export function adminUserRoutes(core: AuthCore): Router {
     const lockedUntil = core.users.lockedUntil(u)
     return { ...userRead(u), locked_until: lockedUntil > core.clock.now() ? toIso(lockedUntil) : null }
   }
-  const changed = (r: { user: User; revokedSessions: readonly string[] }) => ({ user: adminUserRead(r.user), revoked_sessions: r.revokedSessions })
+  const changed = (r: { user: User; revokedSessions: readonly string[]; revokedApiKeys: number }) => ({
+    user: adminUserRead(r.user), revoked_sessions: r.revokedSessions, revoked_api_keys: r.revokedApiKeys,
+  })
 
   router.get('/users', (req, res) => {
     const page = core.users.list({ ...pageOf(req, 50), search: queryText(req, 'search') })
@@ -42,7 +44,7 @@ export function adminUserRoutes(core: AuthCore): Router {
       context,
       user,
     )
-    res.status(201).json({ user: adminUserRead(created), revoked_sessions: [] })
+    res.status(201).json({ user: adminUserRead(created), revoked_sessions: [], revoked_api_keys: 0 })
   })
 
   router.get('/users/:id', (req, res) => {

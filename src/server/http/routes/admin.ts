@@ -8,6 +8,7 @@ import { AuthError } from '../../core/errors.ts'
 import { sessionRead } from '../dto.ts'
 import { actorOf, createGuards, jsonObject } from '../request.ts'
 import type { StreamHub } from '../sse.ts'
+import { adminApiKeyRoutes } from './admin-api-keys.ts'
 import { adminAuditRoutes } from './admin-audit.ts'
 import { adminKeyRoutes } from './admin-keys.ts'
 import { adminSessionRoutes } from './admin-sessions.ts'
@@ -61,6 +62,7 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
   router.use(adminSessionRoutes(core))
   router.use(adminKeyRoutes(core))
   router.use(adminUserRoutes(core))
+  router.use(adminApiKeyRoutes(core))
   router.use(adminAuditRoutes(core, deps.streams))
   return router
 }

@@ -1,4 +1,4 @@
-// Langflow's /api_key routes: list (masked), create (shown once), delete (own keys only).
+// Langflow's /api_key routes: list (masked), create (shown once, optionally expiring), delete (own keys only).
 
 import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
@@ -16,7 +16,7 @@ export function apiKeyRoutes(core: AuthCore): Router {
   })
 
   router.post('/api_key/', requireUser, (req, res) => {
-    const { record, key } = core.apiKeys.create(principalOf(res).user, field(req, 'name'), contextOf(req))
+    const { record, key } = core.apiKeys.create(principalOf(res).user, { name: field(req, 'name'), expiresAt: field(req, 'expires_at') }, contextOf(req))
     res.json(apiKeyRead(record, key))
   })
 

@@ -26,7 +26,12 @@ function tokenField(req: Request, res: Response): string | null {
   return null
 }
 
-/** An API key, or a superuser's token: who may ask about other people's tokens. */
+const NOT_ALLOWED = "Only a superuser's token or API key may introspect tokens or follow revocations"
+
+/**
+ * A caller who may ask about other people's tokens (core's mayIntrospect): 401 without a valid
+ * credential (RFC 7662 §2.3), 403 for one the rule refuses, in OAuth's words beside ours.
+ */
 function trustedCaller(core: AuthCore, req: Request): Principal {
   let principal: Principal | null = null
   try {
@@ -34,8 +39,11 @@ function trustedCaller(core: AuthCore, req: Request): Principal {
   } catch {
     principal = null
   }
-  if (principal === null) throw new AuthError('NOT_AUTHENTICATED', 'An API key (x-api-key) or a superuser token is required')
-  if (principal.sessionId !== null && !principal.user.isSuperuser) throw new AuthError('NOT_SUPERUSER', 'Only an API key or a superuser may do this')
+  if (principal === null) throw new AuthError('NOT_AUTHENTICATED', "A superuser's API key (x-api-key) or token is required")
+  if (!core.introspection.mayIntrospect(principal)) {
+    // RFC 6750 §3.1: a valid credential without the rights the request needs.
+    throw new AuthError('NOT_SUPERUSER', NOT_ALLOWED, { fields: { error: 'insufficient_scope', error_description: NOT_ALLOWED } })
+  }
   return principal
 }
 
@@ -70,9 +78,9 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
 
   router.get('/revocations/stream', (req, res) => {
     const principal = trustedCaller(core, req)
-    // A token must stay a superuser's; an API key may be anyone's, as long as it exists.
+    // Re-checked at every heartbeat and after any event that may take the right away.
     const stream = openAuditStream(streams, 'revocations', req, res, {
-      core, principal, superuser: principal.apiKeyId === null,
+      core, principal, allowed: core.introspection.mayIntrospect,
       forward(e, s) {
         if (e.type === 'session_revoked' && e.sessionId !== null) s.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
         else if (e.type === 'key_retired') s.send('key_retired', { kid: e.detail.kid }, e.id)

@@ -152,6 +152,14 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    sql: `
+      -- An API key may expire (epoch ms); NULL keeps Langflow's keys that never do.
+      ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+      CREATE INDEX api_keys_created ON api_keys(created_at);
+    `,
+  },
+  {
     version: 5,
     sql: `
       -- The SHA-256 of the per-browser secret a console session was created with (issue 12): its
