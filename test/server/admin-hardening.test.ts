@@ -114,8 +114,10 @@ test("a deleted user's revoked sessions stay in the revocation snapshot while th
 test('audit search finds non-ASCII names; dates are strict', async (t) => {
   const { url } = await startServer(t)
   const admin = await login(url)
+  // A real user: the audit keeps an unknown name only as a keyed hash (issue 12).
+  assert.equal((await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'Ärger', password: 'umlaut-passphrase-9' } })).status, 201)
   await call(url, 'POST', '/api/v1/login', { form: { username: 'Ärger', password: 'wrong-password' } })
-  const search = (q: string) => call(url, 'GET', `/api/v1/admin/audit?q=${encodeURIComponent(q)}`, { token: admin.access })
+  const search = (q: string) => call(url, 'GET', `/api/v1/admin/audit?type=login_failed&q=${encodeURIComponent(q)}`, { token: admin.access })
   assert.equal((await search('Ärger')).body.total_count, 1)
   assert.equal((await search('ÄRGER')).body.total_count, 1, 'ASCII letters match in any case')
   assert.equal((await search('ärger')).body.total_count, 0, 'SQLite folds ASCII case only (README)')
