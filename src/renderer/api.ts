@@ -169,7 +169,7 @@ export const api = {
     call<UserChange>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body }),
   deleteUser: (id: string) => call<UserChange>('DELETE', `/admin/users/${encodeURIComponent(id)}`),
   unlockUser: (id: string) => call<{ user: AdminUser; was_locked: boolean }>('POST', `/admin/users/${encodeURIComponent(id)}/unlock`),
-  revokeUserSessions: (id: string) => call<{ revoked_sessions: string[] }>('POST', `/admin/users/${encodeURIComponent(id)}/revoke-sessions`),
+  revokeUserSessions: (id: string) => call<{ revoked_sessions: string[]; revoked_api_keys: number }>('POST', `/admin/users/${encodeURIComponent(id)}/revoke-sessions`),
 
   sessions: (query: { state?: string; user_id?: string; skip: number; limit: number }, signal?: AbortSignal) =>
     call<SessionPage>('GET', '/admin/sessions', { query, signal }),

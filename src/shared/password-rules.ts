@@ -21,7 +21,11 @@ const reversed = (s: string): string => [...s].reverse().join('')
 const core = (s: string): string => s.toLowerCase().replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '')
 
 /** The username, reversed, repeated, or with digits and symbols added around it ("admin123"). */
-export function isUsernameVariant(password: string, username: string): boolean {
+export function isUsernameVariant(typedPassword: string, typedUsername: string): boolean {
+  // NFKC as the server stores names (users/username.ts): the console passes what was typed, the
+  // server the stored name, and both must agree on "ｂｏｂ" and "bob".
+  const password = typedPassword.normalize('NFKC')
+  const username = typedUsername.normalize('NFKC')
   const p = password.toLowerCase()
   const u = username.trim().toLowerCase()
   if (u === '') return false

@@ -204,20 +204,27 @@ test('revoking one session stops its tokens at once and leaves the others; an un
   assert.deepEqual(events.body.events[0].detail, { reason: 'admin', by: decodeJwt(admin.access).payload.sub })
 })
 
-test("revoking a user's sessions ends all of theirs and no one else's", async (t) => {
+test("revoking a user's sessions ends all of theirs and their API keys, and no one else's", async (t) => {
   const { url } = await startServer(t)
   const admin = await login(url)
   const bob = await createUser(url, admin.access, 'bob')
   await createUser(url, admin.access, 'carol')
   const bobs = [await loginAs(url, 'bob'), await loginAs(url, 'bob')]
   const carol = await loginAs(url, 'carol')
+  // A thief of bob's account may have made an API key: signing bob out everywhere ends it too.
+  const key = await call(url, 'POST', '/api/v1/api_key/', { token: bobs[0]?.access, json: { name: 'left behind' } })
+  assert.equal(key.status, 200)
+  const carolsKey = await call(url, 'POST', '/api/v1/api_key/', { token: carol.access, json: { name: 'carol' } })
 
   const r = await call(url, 'POST', `/api/v1/admin/users/${bob}/revoke-sessions`, { token: admin.access })
   assert.equal(r.status, 200, JSON.stringify(r.body))
   assert.deepEqual([...r.body.revoked_sessions].sort(), bobs.map(sidOf).sort())
+  assert.equal(r.body.revoked_api_keys, 1)
   await assertDead(url, bobs)
   await assertAlive(url, [carol, admin])
-  assert.deepEqual((await call(url, 'POST', `/api/v1/admin/users/${bob}/revoke-sessions`, { token: admin.access })).body, { revoked_sessions: [] })
+  assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { headers: { 'x-api-key': key.body.api_key } })).status, 401, 'bob\'s key is revoked')
+  assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { headers: { 'x-api-key': carolsKey.body.api_key } })).status, 200, 'carol\'s is not')
+  assert.deepEqual((await call(url, 'POST', `/api/v1/admin/users/${bob}/revoke-sessions`, { token: admin.access })).body, { revoked_sessions: [], revoked_api_keys: 0 })
   assertError(await call(url, 'POST', '/api/v1/admin/users/00000000-0000-4000-8000-000000000000/revoke-sessions', { token: admin.access }), 404, 'USER_NOT_FOUND')
   // A new login works at once.
   await assertAlive(url, [await loginAs(url, 'bob')])

@@ -436,3 +436,16 @@ test('a revocation-stream client that stops reading is dropped, not buffered for
   for (let i = 0; i < 2_000; i++) server.core.audit.record({ type: 'session_revoked', sessionId: `${pad}${i}`, userId: user.id })
   await eventually(() => server.core.audit.listenerCount() === before, 'the stalled stream was dropped', 2_000)
 })
+
+test('introspection answers a bad credential as every route does: a duplicated cookie is cleared, a cross-site cookie is a 403', async (t) => {
+  const { url } = await startServer(t)
+  const admin = await login(url)
+  const introspect = (headers: Record<string, string>) => call(url, 'POST', '/api/v1/oauth/introspect', { form: { token: admin.access }, headers })
+  const dup = await introspect({ cookie: `access_token_lf=${admin.access}; access_token_lf=${admin.access}` })
+  assert.equal(dup.status, 401)
+  assert.equal(dup.body.code, 'DUPLICATE_COOKIE')
+  assert.ok(dup.headers.getSetCookie().some((l) => l.startsWith('access_token_lf=;')), 'the copies are cleared')
+  const crossSite = await introspect({ cookie: `access_token_lf=${admin.access}`, origin: 'http://127.0.0.1:9999', 'sec-fetch-site': 'same-site' })
+  assert.equal(crossSite.status, 403)
+  assert.equal(crossSite.body.code, 'FORBIDDEN')
+})

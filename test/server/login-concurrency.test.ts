@@ -3,7 +3,10 @@
 // and honest logins of one address that come together wait their turn instead of a 429.
 
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import bcrypt from 'bcryptjs'
+import Database from 'better-sqlite3'
 import { AuthError } from '../../src/server/core/errors.ts'
 import { WAITING_PER_WORKER, createHashScheduler } from '../../src/server/core/users/hash-scheduler.ts'
 import type { PasswordHasher } from '../../src/server/core/users/password-hasher.ts'
@@ -164,4 +167,23 @@ test('twenty programs of one address signing in at once with the right password 
   const statuses = (await Promise.all(logins)).map((r) => r.status)
   assert.deepEqual(statuses, Array<number>(20).fill(200), statuses.join(','))
   assert.equal(failures(server), 0)
+})
+
+test('a login waiting its turn when the password is reset does not get in with the old password', async (t) => {
+  const { url, server, configDir } = await startServer(t)
+  const admin = await login(url)
+  assert.equal((await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'alice', password: 'alice-old-passphrase' } })).status, 201)
+  const newHash = await bcrypt.hash('alice-new-passphrase', 10)
+  const place = { ip: '198.51.100.20', userAgent: 'shared' }
+  // Four guesses at other names take the address's four places, so alice's login waits its turn.
+  const others = Array.from({ length: 4 }, (_, i) => server.core.login(`nobody-${i}`, 'guess', place).catch(() => null))
+  const alice = server.core.login('alice', 'alice-old-passphrase', place).then(() => 'signed in', (err: unknown) => (err instanceof AuthError ? err.code : String(err)))
+  await new Promise((resolve) => setImmediate(resolve))
+  // The reset lands while she waits (written as another connection would: the admin's reset on
+  // another replica, or a reset whose hash finished first).
+  const db = new Database(join(configDir, 'authdock.db'))
+  db.prepare("UPDATE users SET password_hash = ? WHERE username = 'alice'").run(newHash)
+  db.close()
+  await Promise.all(others)
+  assert.equal(await alice, 'INVALID_CREDENTIALS')
 })

@@ -77,6 +77,9 @@ test('the console\'s rules: repeats and sequences, username variants; long rando
   for (const p of [GOOD, 'admin-password-1', 'aabbccdd', 'Tr0ub4dor&3', 'q8J#mz2Lw!']) assert.ok(!isTrivialPattern(p), p)
   for (const p of ['alice', 'ALICE', 'alice2024', '!!alice!!', 'ecila', 'alicealice', '2024Alice!']) assert.ok(isUsernameVariant(p, 'Alice'), p)
   for (const p of ['alice-in-wonderland', 'malice', 'bob-password']) assert.ok(!isUsernameVariant(p, 'alice'), p)
+  // What the console is given as typed, the server as stored (NFKC): both see the same variant.
+  assert.ok(isUsernameVariant('bobby123', 'ｂｏｂｂｙ'), 'a full-width name typed in the console')
+  assert.ok(isUsernameVariant('ｂｏｂｂｙ123', 'bobby'), 'a full-width password')
   assert.ok(!isUsernameVariant('anything', ''), 'no username yet: nothing to compare')
   assert.deepEqual(passwordRules('', 'alice').map((r) => r.met), [false, true, false, false], 'an empty field ticks nothing off but the upper bound')
   assert.ok(passwordRules(GOOD, 'alice').every((r) => r.met))

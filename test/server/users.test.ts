@@ -479,3 +479,20 @@ test('two users renamed to the same name at the same moment: one 200, one 400, n
   assert.deepEqual(replies.map((r) => r.status).sort(), [200, 400])
   assertError(replies.find((r) => r.status === 400) as Reply, 400, 'This username is unavailable.')
 })
+
+test('a self-service password change still hashing when an admin resets the password does not overwrite the reset', async (t) => {
+  const { url } = await startServer(t)
+  const admin = await login(url)
+  const created = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'alice', password: 'alice-first-passphrase' } })
+  assert.equal(created.status, 201)
+  const id: string = created.body.user.id
+  const alice = await login(url, 'alice', 'alice-first-passphrase')
+  // Alice's change needs three bcrypt runs; the admin's reset, sent just after, needs one and lands first.
+  const own = call(url, 'PATCH', `/api/v1/users/${id}/reset-password`, { token: alice.access, json: { current_password: 'alice-first-passphrase', password: 'chosen-by-the-thief-1' } })
+  const reset = call(url, 'PATCH', `/api/v1/admin/users/${id}`, { token: admin.access, json: { password: 'set-by-the-admin-22' } })
+  assert.equal((await reset).status, 200)
+  const late = await own
+  assert.equal(late.status, 401, JSON.stringify(late.body))
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: { username: 'alice', password: 'chosen-by-the-thief-1' } })).status, 401, 'the late change did not land')
+  assert.equal((await call(url, 'POST', '/api/v1/login', { form: { username: 'alice', password: 'set-by-the-admin-22' } })).status, 200, 'the admin\'s password holds')
+})

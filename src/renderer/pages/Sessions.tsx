@@ -99,10 +99,11 @@ export function Sessions() {
   }, [list.data, patched, filter, state])
 
   const revoke = useCallback(
-    async (label: string, run: () => Promise<number>) => {
+    async (label: string, run: () => Promise<Revoked>) => {
       try {
-        const n = await run()
-        ok(`${label}: ${n === 1 ? '1 session' : `${n} sessions`} revoked.`)
+        const { sessions: n, apiKeys } = await run()
+        const keys = apiKeys === undefined ? '' : ` and ${apiKeys === 1 ? '1 API key' : `${apiKeys} API keys`}`
+        ok(`${label}: ${n === 1 ? '1 session' : `${n} sessions`}${keys} revoked.`)
       } catch (err) {
         fail(`${label}: ${errorText(err)}`)
       }
@@ -168,7 +169,8 @@ export function Sessions() {
   )
 }
 
-type Revoke = (label: string, run: () => Promise<number>) => Promise<void>
+type Revoked = { sessions: number; apiKeys?: number }
+type Revoke = (label: string, run: () => Promise<Revoked>) => Promise<void>
 
 /** One row; memoised, so scrolling renders only the rows that come into view. */
 const SessionRow = memo(function SessionRow({ session: s, revoke }: { session: SessionRead; revoke: Revoke }) {
@@ -187,8 +189,11 @@ const SessionRow = memo(function SessionRow({ session: s, revoke }: { session: S
       <span role="cell" className="row-actions">
         {s.state === 'active' && (
           <>
-            <button onClick={() => void revoke(`Session of ${who}`, async () => (await api.revokeSession(s.id)).revoked_sessions.length)}>Revoke</button>
-            <button onClick={() => void revoke(`All of ${who}`, async () => (await api.revokeUserSessions(s.user_id)).revoked_sessions.length)}>Revoke user's</button>
+            <button onClick={() => void revoke(`Session of ${who}`, async () => ({ sessions: (await api.revokeSession(s.id)).revoked_sessions.length }))}>Revoke</button>
+            <button onClick={() => void revoke(`All of ${who}`, async () => {
+              const r = await api.revokeUserSessions(s.user_id)
+              return { sessions: r.revoked_sessions.length, apiKeys: r.revoked_api_keys }
+            })} title="Every session and API key of this user">Revoke user's</button>
           </>
         )}
       </span>

@@ -60,7 +60,11 @@ export function createLogin(deps: {
       attempt.release() // never judged (the queue was full, or the hasher failed): not a failure
       throw err
     }
-    if (!ok || found === null) {
+    // Read again after the wait for a turn and the hash check: a password reset meanwhile has
+    // revoked the user's sessions and keys, and a session from the old password would outlive it;
+    // a deactivation or deletion likewise. A changed hash counts as a wrong password.
+    const user = found === null ? null : users.byId(found.id)
+    if (!ok || found === null || user === null || user.passwordHash !== found.passwordHash) {
       const lockMs = attempt.fail()
       const lockedForSeconds = Math.ceil(lockMs / 1000)
       const name = found?.username ?? unknownName(account)
@@ -69,10 +73,6 @@ export function createLogin(deps: {
       throw wrong()
     }
     attempt.succeed()
-    // Read again after the hash check: a deactivation or deletion during it has already revoked
-    // the user's sessions, and a session created from the stale copy would outlive it.
-    const user = users.byId(found.id)
-    if (user === null) throw wrong()
     if (!user.isActive) {
       if (user.lastLoginAt === null) throw new AuthError('WAITING_FOR_APPROVAL', 'Waiting for approval')
       throw new AuthError('INACTIVE_USER', 'Inactive user')

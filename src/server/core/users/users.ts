@@ -232,7 +232,14 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       const password = await checkPassword(body.password, me.username)
       if (!(await hasher.verify(body.currentPassword, me.passwordHash))) throw new AuthError('WRONG_CURRENT_PASSWORD', 'Current password is incorrect')
       if (await hasher.verify(password, me.passwordHash)) throw new AuthError('SAME_PASSWORD', "You can't use your current password")
-      store.users.update(me.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
+      const passwordHash = await hasher.hash(password)
+      // Three hashes took a while: an admin's reset meanwhile revoked this session and set another
+      // password, which this older request must not overwrite with one its caller chose.
+      store.transaction(() => {
+        if (actor.sessionId !== null && !sessions.isLive(actor.sessionId, me.id)) throw new AuthError('SESSION_REVOKED', 'Session revoked')
+        if (requireUser(me.id).passwordHash !== me.passwordHash) throw new AuthError('WRONG_CURRENT_PASSWORD', 'The password was changed meanwhile; sign in again')
+        store.users.update(me.id, { passwordHash }, undefined, clock.now())
+      })
       const revoked = sessions.revokeUser(me.id, 'password_changed', { keep: actor.sessionId, context: actor.context, by: me.id })
       const revokedApiKeys = apiKeys.revokeUser(me.id, 'password_changed', actor.context, me.id)
       audit.record({ type: 'password_changed', userId: me.id, username: me.username, context: actor.context, detail: { by: me.id, revokedSessions: revoked.length, revokedApiKeys } })
@@ -249,6 +256,15 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       return { user: target, revokedSessions: revoked, revokedApiKeys: 0 }
     },
 
+    /** An admin's "sign this user out everywhere" (a compromised account): every session and every API key. */
+    signOutEverywhere(id: string, actor: Actor): ChangeResult {
+      const target = requireUser(id)
+      const by = actor.user.id
+      const revokedSessions = sessions.revokeUser(target.id, 'admin', { context: actor.context, by })
+      const revokedApiKeys = apiKeys.revokeUser(target.id, 'admin', actor.context, by)
+      return { user: target, revokedSessions, revokedApiKeys }
+    },
+
     /** Until when failed logins lock this account out (epoch ms, 0 when they do not). */
     lockedUntil: (user: User): number => deps.throttle.lockedUntil(usernameKey(user.username)),
 
@@ -262,7 +278,11 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
 
     async rehashIfNeeded(user: User, password: string, cost: number): Promise<void> {
       if (hasher.costOf(user.passwordHash) === cost) return
-      store.users.update(user.id, { passwordHash: await hasher.hash(password) }, undefined, clock.now())
+      const passwordHash = await hasher.hash(password)
+      // Only over the hash it replaces: a reset during the hash must not bring the old password back.
+      store.transaction(() => {
+        if (store.users.byId(user.id)?.passwordHash === user.passwordHash) store.users.update(user.id, { passwordHash }, undefined, clock.now())
+      })
     },
 
     markLogin(user: User): void {

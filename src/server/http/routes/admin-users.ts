@@ -67,10 +67,8 @@ export function adminUserRoutes(core: AuthCore): Router {
   })
 
   router.post('/users/:id/revoke-sessions', (req, res) => {
-    const id = String(req.params.id)
-    if (core.users.byId(id) === null) throw new AuthError('USER_NOT_FOUND', 'User not found')
-    const { user, context } = actorOf(req, res)
-    res.json({ revoked_sessions: core.sessions.revokeUser(id, 'admin', { context, by: user.id }) })
+    const { revokedSessions, revokedApiKeys } = core.users.signOutEverywhere(String(req.params.id), actorOf(req, res))
+    res.json({ revoked_sessions: revokedSessions, revoked_api_keys: revokedApiKeys })
   })
 
   return router

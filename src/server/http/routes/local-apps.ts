@@ -33,12 +33,8 @@ const NOT_ALLOWED = "Only a superuser's token or API key may introspect tokens o
  * credential (RFC 7662 §2.3), 403 for one the rule refuses, in OAuth's words beside ours.
  */
 function trustedCaller(core: AuthCore, req: Request): Principal {
-  let principal: Principal | null = null
-  try {
-    principal = resolvePrincipal(core, req)
-  } catch {
-    principal = null
-  }
+  // A bad credential answers as everywhere (401, a duplicated cookie cleared, a cross-site cookie 403).
+  const principal = resolvePrincipal(core, req)
   if (principal === null) throw new AuthError('NOT_AUTHENTICATED', "A superuser's API key (x-api-key) or token is required")
   if (!core.introspection.mayIntrospect(principal)) {
     // RFC 6750 §3.1: a valid credential without the rights the request needs.
