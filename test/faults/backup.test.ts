@@ -9,6 +9,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
+import { decryptBackup, encryptBackup } from '../../src/server/core/backup-crypto.ts'
+import { ConfigError } from '../../src/server/core/errors.ts'
 import { ADMIN, call, login, tempDir } from '../helpers.ts'
 import type { Tokens } from '../helpers.ts'
 import { baseEnv, checkConfigDir, crash, exitCode, ready, runCli, serve } from './harness.ts'
@@ -255,4 +257,13 @@ test('in a terminal, backup --encrypt asks for the passphrase twice and restore 
   const restored = await inTerminal(t, ['restore', file, '--config-dir', join(dir, 'restored')], [passphrase])
   assert.equal(restored.code, 0, restored.output)
   assert.match(restored.output, /restored .*, encrypted\)/)
+})
+
+test('an encrypted backup asking for scrypt N = 2^19 (512 MiB) is refused before any key is derived; the file as written opens', () => {
+  const sealed = JSON.parse(encryptBackup(Buffer.from('{}'), 'violet harbour stapler 42')) as Record<string, unknown> & { kdf: Record<string, unknown> }
+  const claiming = (N: number) => ({ ...sealed, kdf: { ...sealed.kdf, N } })
+  // Had a key been derived, the changed header would fail as a wrong passphrase does ("cannot be decrypted").
+  assert.throws(() => decryptBackup(claiming(2 ** 19), 'violet harbour stapler 42', 'sealed'),
+    (err: unknown) => err instanceof ConfigError && err.message === 'sealed is not a usable encrypted authdock backup: scrypt N must be a power of two from 2^15 to 2^18')
+  assert.deepEqual(decryptBackup(sealed, 'violet harbour stapler 42', 'sealed'), Buffer.from('{}'))
 })
