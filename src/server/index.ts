@@ -5,7 +5,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import type { Env } from './core/config.ts'
-import { withDotEnv } from './core/config-dir.ts'
+import { ensureConfigDir, withDotEnv } from './core/config-dir.ts'
 import type { Clock } from './core/clock.ts'
 import { createAuthCore } from './core/core.ts'
 import type { AuthCore, Logger } from './core/core.ts'
@@ -58,6 +58,9 @@ const SHUTDOWN_GRACE_MS = 5_000
 
 export async function createAuthServer(options: AuthServerOptions): Promise<AuthServer> {
   const log = options.log ?? createLogger()
+  // The dir is checked and closed to others before its .env is read: while it is open, another
+  // user could swap the file (createAuthCore's own check then finds nothing left to change).
+  for (const change of ensureConfigDir(options.configDir)) log.warn(change)
   const env = withDotEnv(options.env, join(options.configDir, '.env'))
   const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
   const streams = createStreamHub(options.streams)

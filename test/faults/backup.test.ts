@@ -5,10 +5,15 @@
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
+import { decryptBackup, encryptBackup } from '../../src/server/core/backup-crypto.ts'
+import { ConfigError } from '../../src/server/core/errors.ts'
+import { promptHidden } from '../../src/server/prompt.ts'
+import type { PromptInput } from '../../src/server/prompt.ts'
 import { ADMIN, call, login, tempDir } from '../helpers.ts'
 import type { Tokens } from '../helpers.ts'
 import { baseEnv, checkConfigDir, crash, exitCode, ready, runCli, serve } from './harness.ts'
@@ -216,8 +221,11 @@ test('backup --encrypt: no private key, secret or password hash in clear; restor
   await crash(restored)
 })
 
-/** Runs the CLI in a pseudo-terminal (util-linux `script`), typing each answer after a prompt. */
-async function inTerminal(t: TestContext, args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), typing each answer after a prompt, or
+ * (`pasted`) all of them at once after the first, as a paste does.
+ */
+async function inTerminal(t: TestContext, args: string[], answers: string[], pasted = false): Promise<{ code: number | null; output: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
   const cli = [process.execPath, '--import', import.meta.resolve('tsx'), resolve(import.meta.dirname, '../../src/server/cli.ts'), ...args]
   const child = spawn('script', ['-qec', cli.map(quote).join(' '), '/dev/null'], { env: baseEnv() as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -227,13 +235,17 @@ async function inTerminal(t: TestContext, args: string[], answers: string[]): Pr
   child.stdout.on('data', (d: Buffer) => {
     output += d.toString()
     const prompts = output.match(/passphrase[^:\n]*: /gi)?.length ?? 0
+    if (pasted && prompts > 0 && answered === 0) {
+      child.stdin.write(answers.map((a) => `${a}\r`).join(''))
+      answered = answers.length
+    }
     while (answered < prompts && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`)
   })
   const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)))
   return { code, output }
 }
 
-test('in a terminal, backup --encrypt asks for the passphrase twice and restore asks for it; what is typed is not echoed', { skip: !existsSync('/usr/bin/script') }, async (t) => {
+test('in a terminal, backup --encrypt asks for the passphrase twice and restore asks for it; what is typed is not echoed', { skip: !existsSync('/usr/bin/script'), timeout: 120_000 }, async (t) => {
   const dir = tempDir(t)
   const live = join(dir, 'live')
   const first = serve(t, live)
@@ -252,7 +264,58 @@ test('in a terminal, backup --encrypt asks for the passphrase twice and restore 
   assert.equal(made.code, 0, made.output)
   assert.match(made.output, /Backup passphrase: [\s\S]*The same passphrase again: [\s\S]*encrypted\)/)
   assert.ok(!made.output.includes(passphrase), 'not echoed')
+  // Both answers pasted in one go: the second is kept for the second question (lost, the second
+  // question would wait for ever: hence the test's timeout).
+  const again = join(dir, 'sealed-pasted')
+  const pasted = await inTerminal(t, ['backup', again, '--config-dir', live, '--encrypt'], [passphrase, passphrase], true)
+  assert.equal(pasted.code, 0, pasted.output)
+  assert.ok(existsSync(again))
   const restored = await inTerminal(t, ['restore', file, '--config-dir', join(dir, 'restored')], [passphrase])
   assert.equal(restored.code, 0, restored.output)
   assert.match(restored.output, /restored .*, encrypted\)/)
+})
+
+test('an encrypted backup asking for scrypt N = 2^19 (512 MiB) is refused before any key is derived; the file as written opens', () => {
+  const sealed = JSON.parse(encryptBackup(Buffer.from('{}'), 'violet harbour stapler 42')) as Record<string, unknown> & { kdf: Record<string, unknown> }
+  const claiming = (N: number) => ({ ...sealed, kdf: { ...sealed.kdf, N } })
+  // Had a key been derived, the changed header would fail as a wrong passphrase does ("cannot be decrypted").
+  assert.throws(() => decryptBackup(claiming(2 ** 19), 'violet harbour stapler 42', 'sealed'),
+    (err: unknown) => err instanceof ConfigError && err.message === 'sealed is not a usable encrypted authdock backup: scrypt N must be a power of two from 2^15 to 2^18')
+  assert.deepEqual(decryptBackup(sealed, 'violet harbour stapler 42', 'sealed'), Buffer.from('{}'))
+})
+
+/** A TTY stdin that is fed by hand. */
+class FakeTty extends EventEmitter {
+  raw = false
+  setRawMode(mode: boolean): this {
+    this.raw = mode
+    return this
+  }
+  resume(): this {
+    return this
+  }
+  pause(): this {
+    return this
+  }
+  setEncoding(): this {
+    return this
+  }
+}
+
+test('the passphrase prompt keeps what was typed ahead (a paste of both answers in one chunk) for the next question', async () => {
+  const tty = new FakeTty()
+  const input = tty as unknown as PromptInput
+  const shown: string[] = []
+  const out = { write: (s: string) => shown.push(s) > 0 }
+  const first = promptHidden('Backup passphrase: ', input, out)
+  tty.emit('data', 'violet harbour\rviolet harbour\r\nsta')
+  assert.equal(await first, 'violet harbour')
+  assert.equal(await promptHidden('The same passphrase again: ', input, out), 'violet harbour', 'the second line of the chunk, not lost')
+  // A partial line typed ahead starts the next answer; a CRLF ended only one line.
+  const third = promptHidden('Third: ', input, out)
+  tty.emit('data', 'pler\r')
+  assert.equal(await third, 'stapler')
+  assert.equal(tty.raw, false, 'echo back on')
+  assert.equal(tty.listenerCount('data'), 0)
+  assert.deepEqual(shown, ['Backup passphrase: ', '\n', 'The same passphrase again: ', '\n', 'Third: ', '\n'])
 })

@@ -10,12 +10,13 @@ export const ENCRYPTED_BACKUP_FORMAT = 'authdock-backup-encrypted'
 const VERSION = 1
 /**
  * OWASP's scrypt parameters (N = 2^17, r = 8, p = 1): 128 MiB and about half a second per try,
- * for the one who restores as for whoever guesses. A file may ask for 2^15 to 2^20, no more:
- * a larger N would be a way to make restore exhaust memory.
+ * for the one who restores as for whoever guesses. A file may ask for 2^15 to 2^18 (256 MiB), no
+ * more, checked before any key is derived: with r = 8 each doubling of N doubles the memory, so a
+ * larger N would be a way to make restore exhaust it (2^20 is 1 GiB).
  */
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const
 const MIN_N = 2 ** 15
-const MAX_N = 2 ** 20
+const MAX_N = 2 ** 18
 export const MIN_PASSPHRASE_CHARS = 12
 
 interface Header {
@@ -74,7 +75,7 @@ export function decryptBackup(parsed: Record<string, unknown>, passphrase: strin
   const cipher = (typeof parsed.cipher === 'object' && parsed.cipher !== null ? parsed.cipher : {}) as Record<string, unknown>
   if (kdf.name !== 'scrypt' || cipher.name !== 'aes-256-gcm') throw bad('unknown key derivation or cipher')
   const { N, r, p } = kdf
-  if (typeof N !== 'number' || !Number.isInteger(Math.log2(N)) || N < MIN_N || N > MAX_N) throw bad(`scrypt N must be a power of two from 2^15 to 2^20`)
+  if (typeof N !== 'number' || !Number.isInteger(Math.log2(N)) || N < MIN_N || N > MAX_N) throw bad(`scrypt N must be a power of two from 2^${Math.log2(MIN_N)} to 2^${Math.log2(MAX_N)}`)
   if (r !== 8 || p !== 1) throw bad('scrypt r and p must be 8 and 1')
   const salt = base64(kdf.salt, 'salt', bad)
   const iv = base64(cipher.iv, 'IV', bad)

@@ -1,11 +1,11 @@
 // Where authdock keeps its database and keys, and the .env files read at start-up.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ConfigError } from './errors.ts'
 import type { Env } from './config.ts'
-import { refuseUntrustedRead, secureConfigDir } from './config-permissions.ts'
+import { readTrustedFile, secureConfigDir } from './config-permissions.ts'
 
 /** The per-user config dir for authdock on this OS, when LANGFLOW_CONFIG_DIR does not say. */
 export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
@@ -53,14 +53,9 @@ export function parseDotEnv(source: string): Record<string, string> {
 
 /** Values from `file` for the variables `env` does not already set (set variables win). */
 export function withDotEnv(env: Env, file: string): Env {
-  if (!existsSync(file)) return env
-  refuseUntrustedRead(file) // another user's .env could name the superuser and their password
-  let parsed: Record<string, string>
-  try {
-    parsed = parseDotEnv(readFileSync(file, 'utf8'))
-  } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { cause: err })
-  }
+  const text = readTrustedFile(file) // another user's .env could name the superuser and their password
+  if (text === null) return env
+  const parsed = parseDotEnv(text)
   const merged: Record<string, string | undefined> = { ...parsed }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v
   return merged

@@ -1,14 +1,17 @@
 // Who could have written what authdock reads at start-up, checked like ssh's StrictModes: a file
-// another user owns or may write (.env, keys, the database) could make them a superuser, so the
-// start is refused, naming the file and the fix. What is ours and only too open is tightened,
-// and said in one log line: a config dir open to others becomes 0700, a secret readable by
-// others 0600. The group bits count only when the file's group is not our own primary group: as
-// with Debian's OpenSSH (user private groups), and so a Kubernetes volume whose fsGroup is the
-// pod's own group (kubelet makes its files group-rw) is not refused. POSIX only: Windows has no
-// such modes (its ACLs keep a profile's AppData private).
+// another user owns or may write (.env, keys, the database and its journals) could make them a
+// superuser, so the start is refused, naming the file and the fix. What is ours and only too open
+// is tightened, and said in one log line: a config dir open to others becomes 0700, a secret
+// readable by others 0600; and a dir found open is then searched for anything another user put
+// there while it was. The group bits count unless the file's group is our primary group and that
+// group is private to us (named as we are, no other member listed in /etc/group), as Debian's
+// OpenSSH does for user private groups: a shared primary group (macOS's `staff`, a distro's
+// `users`) is other users. POSIX only: Windows has no such modes (its ACLs keep a profile's
+// AppData private).
 
-import { chmodSync, lstatSync, readdirSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import type { Stats } from 'node:fs'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from './errors.ts'
 
@@ -18,25 +21,31 @@ export interface PermissionOptions {
   readonly uid?: number
   /** The primary group authdock runs as. */
   readonly gid?: number
+  /** The user name authdock runs as (from the passwd database unless given). */
+  readonly userName?: string
+  /** Where the groups' names and members are read (tests give their own). */
+  readonly groupFile?: string
 }
 
-/** Who authdock runs as. */
+/** Who authdock runs as; `privateGid` is the primary group when it is ours alone, else null. */
 interface Self {
   readonly uid: number
-  readonly gid: number
+  readonly privateGid: number | null
 }
 
 /** Files of the config dir that hold secrets: readable by their owner only. */
-const SECRET_FILES = ['.env', 'authdock.db', 'authdock.db-wal', 'authdock.db-shm', 'secret_key', 'private_key.pem']
+// The journal too: SQLite replays a hot rollback journal when it opens the database, before WAL
+// mode is set, so a planted one could rewrite any page (a password hash, is_superuser).
+const SECRET_FILES = ['.env', 'authdock.db', 'authdock.db-wal', 'authdock.db-shm', 'authdock.db-journal', 'secret_key', 'private_key.pem']
 /** Files of the config dir that are read but not secret: public keys, the desktop app's and the lock's. */
 const PUBLIC_FILES = ['public_key.pem', 'desktop.json', 'authdock.lock']
 const KEYS_DIR = 'keys'
 const isSecretRingFile = (name: string): boolean => name.endsWith('.secret') || name.endsWith('.private.pem')
 
 const octal = (mode: number): string => (mode & 0o7777).toString(8)
-/** The mode's bits for others, and for the group unless it is ours: `access` is 0o2 (write) or 0o4 (read). */
+/** The mode's bits for others, and for the group unless it is private to us: `access` is 0o2 (write) or 0o4 (read). */
 const openTo = (st: Stats, self: Self, access: number): boolean =>
-  (st.mode & access) !== 0 || ((st.mode & (access << 3)) !== 0 && st.gid !== self.gid)
+  (st.mode & access) !== 0 || ((st.mode & (access << 3)) !== 0 && st.gid !== self.privateGid)
 const writableByOthers = (st: Stats, self: Self): boolean => openTo(st, self, 0o2)
 const readableByOthers = (st: Stats, self: Self): boolean => openTo(st, self, 0o4)
 
@@ -49,11 +58,43 @@ function statOrNull(path: string, follow: boolean): Stats | null {
   }
 }
 
+/** The name and members of group `gid` in an /etc/group-format file; null when it is not there. */
+function readGroup(file: string, gid: number): { name: string; members: string[] } | null {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return null
+  }
+  for (const line of text.split('\n')) {
+    const [name, , id, members] = line.split(':')
+    if (name === undefined || id === undefined || members === undefined || !/^\d+$/.test(id) || Number(id) !== gid) continue
+    return { name, members: members.trim().split(',').filter((m) => m !== '') }
+  }
+  return null
+}
+
+function currentUserName(): string | null {
+  try {
+    return userInfo().username
+  } catch {
+    return null // a uid without a passwd entry (a container's arbitrary uid): no private group
+  }
+}
+
+/** Our primary group when it is private to us: named as we are, no other member. */
+function privateGroup(gid: number, options: PermissionOptions): number | null {
+  const user = options.userName ?? currentUserName()
+  const group = user === null ? null : readGroup(options.groupFile ?? '/etc/group', gid)
+  if (group === null || group.name !== user || group.members.some((m) => m !== user)) return null
+  return gid
+}
+
 function currentSelf(options: PermissionOptions): Self | null {
   if ((options.platform ?? process.platform) === 'win32') return null
   const uid = options.uid ?? process.getuid?.()
   const gid = options.gid ?? process.getgid?.()
-  return uid === undefined || gid === undefined ? null : { uid, gid }
+  return uid === undefined || gid === undefined ? null : { uid, privateGid: privateGroup(gid, options) }
 }
 
 /** Why `st` (of `path`) cannot be trusted: owned by another user, or writable by others. */
@@ -81,11 +122,49 @@ function refuseUntrustedFile(path: string, self: Self, fixMode: number): Stats |
   return st
 }
 
-/** Refuses a file (a .env) that another user owns or may write; nothing to do when it is absent. */
-export function refuseUntrustedRead(path: string, options: PermissionOptions = {}): void {
+/**
+ * The text of a file (a .env) unless another user owns it or may write it; null when it is absent.
+ * One descriptor from open to read, so the file checked is the file read: O_NOFOLLOW refuses a
+ * symlink (whoever planted it chose the target), and the checks are made on that descriptor.
+ */
+export function readTrustedFile(path: string, options: PermissionOptions = {}): string | null {
   const self = currentSelf(options)
-  if (self !== null) refuseUntrustedFile(path, self, 0o600)
+  let fd: number
+  try {
+    // O_NONBLOCK: a FIFO planted in its place must not hang the start (no effect on a regular file)
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP') throw new ConfigError(`${path} is a symbolic link: authdock reads it only as a file of its own. Check where it points, then replace the link with that file`)
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new ConfigError(`${path} is not a regular file: authdock reads it only as a file of its own`)
+    const why = self === null ? null : untrusted(path, st, self, 0o600)
+    if (why !== null) throw new ConfigError(why)
+    return readFileSync(fd, 'utf8')
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, { cause: err })
+  } finally {
+    closeSync(fd)
+  }
 }
+
+/** What another user (root excepted) owns among the entries of `dir`: what they could have put there. */
+function foreignEntries(dir: string, self: Self): { path: string; uid: number }[] {
+  const found: { path: string; uid: number }[] = []
+  for (const name of readdirSync(dir)) {
+    const st = statOrNull(join(dir, name), false)
+    if (st !== null && st.uid !== self.uid && st.uid !== 0) found.push({ path: join(dir, name), uid: st.uid })
+  }
+  return found
+}
+
+const foreignEntryProblem = (dir: string, entry: { path: string; uid: number }, mode: number, self: Self): string =>
+  `${entry.path} belongs to uid ${entry.uid}, not to you (uid ${self.uid}): another user put it in ${dir} while it was open to others (mode ${octal(mode)}). Check it, then remove it (rm -r ${entry.path}) or run: chown -R ${self.uid} ${entry.path}`
 
 /** A dir of ours open to others is made 0700; one another user owns, or may write, is refused. */
 function secureDir(dir: string, self: Self, tightened: string[]): void {
@@ -104,6 +183,10 @@ function secureDir(dir: string, self: Self, tightened: string[]): void {
   }
   if (!writableByOthers(st, self) && !readableByOthers(st, self)) return
   chmodSync(dir, 0o700)
+  // Closed first, so nothing new arrives while it is searched: any file, not only those read
+  // by name, since SQLite opens side files (a journal) of its own.
+  const [foreign] = foreignEntries(dir, self)
+  if (foreign !== undefined) throw new ConfigError(`${foreignEntryProblem(dir, foreign, st.mode, self)} (${dir} is now 700)`)
   const was = writableByOthers(st, self) ? 'writable' : 'readable'
   tightened.push(`the config dir ${dir} was ${was} by other users (mode ${octal(st.mode)}); it is now 700`)
 }
@@ -145,8 +228,12 @@ export function configDirProblems(dir: string, options: PermissionOptions = {}):
   if (self === null) return []
   const problems: string[] = []
   const open = (st: Stats): boolean => writableByOthers(st, self) || readableByOthers(st, self)
-  const st = statOrNull(dir, true)
-  if (st !== null && open(st)) problems.push(`the config dir ${dir} has mode ${octal(st.mode)}; run: chmod 700 ${dir}`)
+  const openDir = (path: string, st: Stats | null): void => {
+    if (st === null || !open(st)) return
+    problems.push(`${path === dir ? `the config dir ${dir}` : path} has mode ${octal(st.mode)}; run: chmod 700 ${path}`)
+    for (const entry of foreignEntries(path, self)) problems.push(foreignEntryProblem(path, entry, st.mode, self))
+  }
+  openDir(dir, statOrNull(dir, true))
   const check = (path: string, secret: boolean) => {
     try {
       const file = refuseUntrustedFile(path, self, secret ? 0o600 : 0o644)
@@ -160,7 +247,7 @@ export function configDirProblems(dir: string, options: PermissionOptions = {}):
   const keys = join(dir, KEYS_DIR)
   const keysDir = statOrNull(keys, true)
   if (keysDir?.isDirectory() === true) {
-    if (open(keysDir)) problems.push(`${keys} has mode ${octal(keysDir.mode)}; run: chmod 700 ${keys}`)
+    openDir(keys, keysDir)
     for (const name of readdirSync(keys)) check(join(keys, name), isSecretRingFile(name))
   }
   return problems
