@@ -10,14 +10,6 @@ import { ConfigError } from './core/errors.ts'
 import { createAuthServer } from './index.ts'
 import { promptHidden } from './prompt.ts'
 
-const USAGE = `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir DIR]
-
-  --host        address to bind (env AUTHDOCK_HOST, default 127.0.0.1)
-  --port        port to bind, 0 for any free one (env AUTHDOCK_PORT, default 7861)
-  --config-dir  where keys and the database live (env LANGFLOW_CONFIG_DIR,
-                default: the per-user config dir for authdock)
-`
-
 const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR] [--encrypt [--passphrase-file F]]
        npm run serve -- restore FILE [--config-dir DIR] [--force] [--passphrase-file F]
 
@@ -30,6 +22,16 @@ const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR] [--
   The passphrase: --passphrase-file F, else AUTHDOCK_BACKUP_PASSPHRASE, else a
   prompt when run in a terminal.
 `
+
+/** The usage, naming the config dir this environment would use (LANGFLOW_CONFIG_DIR, else the per-user one). */
+const usage = (env: Record<string, string | undefined>): string => `usage: npm run serve -- [--host HOST] [--port PORT] [--config-dir DIR]
+
+  --host        address to bind (env AUTHDOCK_HOST, default 127.0.0.1)
+  --port        port to bind, 0 for any free one (env AUTHDOCK_PORT, default 7861)
+  --config-dir  where keys and the database live (env LANGFLOW_CONFIG_DIR,
+                here: ${defaultConfigDir(env)})
+
+${BACKUP_USAGE}`
 
 /** The passphrase from --passphrase-file, AUTHDOCK_BACKUP_PASSPHRASE or a prompt, in that order. */
 async function passphraseOf(file: string | undefined, env: Record<string, string | undefined>, confirm: boolean): Promise<string> {
@@ -58,10 +60,10 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
       strict: true,
     }).values
   } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`)
+    fail(`${(err as Error).message}\n${usage(processEnv)}`)
   }
   if (args.help) {
-    process.stdout.write(USAGE)
+    process.stdout.write(usage(processEnv))
     return
   }
   // Variables already set win over ./.env; the config dir's .env is read by the server itself.

@@ -139,7 +139,7 @@ test('the query filters by type list, user, time window and text, newest first w
   assertError(await query('?type=login_failed,nope'), 422, 'INVALID_INPUT', /Unknown event type nope; known: login_succeeded/)
   assertError(await query('?type=LOGIN_FAILED'), 422, 'INVALID_INPUT')
   assertError(await query('?since=last-week'), 422, 'INVALID_INPUT')
-  assertError(await query('?limit=1001'), 422, 'INVALID_INPUT')
+  assert.equal((await query('?limit=1001')).status, 200, 'a limit past the largest page is served as that page')
 })
 
 test('CSV export: header row, RFC 4180 quoting, a leading quote on formula-like cells, the same rows as the query', async (t) => {

@@ -233,7 +233,7 @@ test("admins list every user's keys (never the key) by user and page, and revoke
   assertError(await call(url, 'DELETE', `/api/v1/admin/api-keys/${mine.id}`, { token: veraToken }), 403, 'NOT_SUPERUSER')
   assertError(await call(url, 'GET', '/api/v1/admin/api-keys'), 401, 'NOT_AUTHENTICATED')
   assert.equal((await call(url, 'GET', '/api/v1/admin/api-keys', { headers: { 'x-api-key': mine.api_key } })).status, 200)
-  assertError(await call(url, 'GET', '/api/v1/admin/api-keys?limit=1001', { token }), 422, 'INVALID_INPUT')
+  assert.equal((await call(url, 'GET', '/api/v1/admin/api-keys?limit=1001', { token })).status, 200, 'served as the largest page')
 })
 
 // --- item 13: a cap and a rate ---

@@ -73,9 +73,11 @@ test('an unknown flag is refused with the usage; --help prints it', async (t) =>
   const bad = run(t, ['--bogus'])
   assert.equal(await exitCode(bad), 1)
   assert.match(bad.stderr(), /usage: npm run serve/)
-  const help = run(t, ['--help'])
+  const help = run(t, ['--help'], { env: { XDG_CONFIG_HOME: '/srv/conf' } })
   assert.equal(await exitCode(help), 0)
   assert.match(help.stdout(), /--config-dir/)
+  assert.match(help.stdout(), /backup FILE[\s\S]*restore FILE/, 'the backup and restore commands')
+  assert.match(help.stdout(), /here: \/srv\/conf\/authdock/, 'the config dir it would really use')
 })
 
 test('a port already in use is a clear error, not a crash', async (t) => {

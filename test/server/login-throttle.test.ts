@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { AuthError } from '../../src/server/core/errors.ts'
 import { createAttemptLimiter } from '../../src/server/core/attempt-limiter.ts'
-import { ADDRESS_CONCURRENCY, ADDRESS_SLOW_CONCURRENCY, THROTTLE_POLICIES, addressKey, createLoginThrottle } from '../../src/server/core/login-throttle.ts'
+import { ADDRESS_CONCURRENCY, ADDRESS_SLOW_CONCURRENCY, THROTTLE_POLICIES, addressKey, createLoginThrottle, throttled } from '../../src/server/core/login-throttle.ts'
 import type { Attempt } from '../../src/server/core/login-throttle.ts'
 import { manualClock } from '../helpers.ts'
 
@@ -195,4 +195,10 @@ test('IPv6 clients are counted per /64, IPv4-mapped ones as IPv4', () => {
   const throttle = createLoginThrottle(manualClock())
   for (let j = 0; j < 3; j++) (tryReserve(throttle, 'admin', `2001:db8:1:2::${j + 1}`) as Attempt).fail()
   assert.equal(typeof tryReserve(throttle, 'admin', '2001:db8:1:2:ffff::9'), 'number', 'another address of the same /64 shares the pair')
+})
+
+test('the wait is worded for people: 1 second, 3 seconds', () => {
+  assert.equal(throttled(1000).detail, 'Too many failed login attempts; try again in 1 second')
+  assert.equal(throttled(2500).retryAfterSeconds, 3)
+  assert.equal(throttled(2500).detail, 'Too many failed login attempts; try again in 3 seconds')
 })

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Audit, RequestContext } from './audit.ts'
 import type { Clock } from './clock.ts'
-import { parseIsoTime, toIso } from './clock.ts'
+import { parseIsoTime, secondsText, toIso } from './clock.ts'
 import { AuthError } from './errors.ts'
 import { createRateLimit } from './rate-limit.ts'
 import type { ApiKey, ApiKeyWithUser, Page, Store, User } from './store/types.ts'
@@ -68,7 +68,7 @@ export function createApiKeys(deps: { store: Store; clock: Clock; audit: Audit }
       }
       // After the checks: a refused request does not use up the caller's allowance.
       const wait = creations.take(user.id)
-      if (wait > 0) throw new AuthError('API_KEY_RATE_LIMITED', `Too many API keys created; try again in ${wait} seconds`, { retryAfterSeconds: wait })
+      if (wait > 0) throw new AuthError('API_KEY_RATE_LIMITED', `Too many API keys created; try again in ${secondsText(wait)}`, { retryAfterSeconds: wait })
       const key = `sk-${randomBytes(32).toString('base64url')}`
       const record: ApiKey = {
         id: randomUUID(), userId: user.id, name: name ?? null, keyHash: hashKey(key), keyPrefix: key.slice(0, 8),

@@ -7,6 +7,8 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() }
 
 export const toSeconds = (ms: number): number => Math.floor(ms / 1000)
+/** "1 second", "5 seconds": for messages that tell a client how long to wait. */
+export const secondsText = (n: number): string => (n === 1 ? '1 second' : `${n} seconds`)
 export function toIso(ms: number): string
 export function toIso(ms: number | null): string | null
 export function toIso(ms: number | null): string | null {

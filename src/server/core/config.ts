@@ -73,11 +73,12 @@ const bool: Parser<boolean> = (raw, name) => {
   if (['0', 'false', 'no', 'off'].includes(v)) return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
-const integer = (min: number, max: number, what: string): Parser<number> => (raw, name) => {
+/** `unit` names what is counted ("seconds"); '' for a plain number such as a port. */
+const integer = (min: number, max: number, unit: string): Parser<number> => (raw, name) => {
   const v = raw.trim()
-  if (!/^-?\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number of ${what}, got "${raw}"`)
+  if (!/^-?\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number${unit === '' ? '' : ` of ${unit}`}, got "${raw}"`)
   const n = Number(v)
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} ${what}, got ${n}`)
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}${unit === '' ? '' : ` ${unit}`}, got ${n}`)
   return n
 }
 /**
@@ -137,7 +138,7 @@ const optional = <T>(p: Parser<T>): Parser<T | null> => (raw, name) => (raw.trim
 // One row per variable: its parser and default. `saved` marks those the admin API may persist.
 const settings = {
   AUTHDOCK_HOST: { parse: text, fallback: '127.0.0.1' },
-  AUTHDOCK_PORT: { parse: integer(0, 65535, 'as a port'), fallback: 7861 },
+  AUTHDOCK_PORT: { parse: integer(0, 65535, ''), fallback: 7861 },
   AUTHDOCK_ISSUER: { parse: text, fallback: 'authdock' },
   LANGFLOW_ALGORITHM: { parse: algorithm, fallback: 'HS256' as Algorithm, saved: true },
   LANGFLOW_SECRET_KEY: { parse: optional(text), fallback: null },

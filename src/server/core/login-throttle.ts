@@ -8,6 +8,7 @@
 import { createAttemptLimiter } from './attempt-limiter.ts'
 import type { AttemptLimiter, LimitPolicy } from './attempt-limiter.ts'
 import type { Clock } from './clock.ts'
+import { secondsText } from './clock.ts'
 import { AuthError } from './errors.ts'
 
 const MINUTE = 60_000
@@ -53,7 +54,7 @@ export interface Attempt {
 
 export function throttled(waitMs: number, why = 'Too many failed login attempts'): AuthError {
   const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000))
-  return new AuthError('LOGIN_THROTTLED', `${why}; try again in ${retryAfterSeconds} seconds`, { retryAfterSeconds })
+  return new AuthError('LOGIN_THROTTLED', `${why}; try again in ${secondsText(retryAfterSeconds)}`, { retryAfterSeconds })
 }
 
 /**

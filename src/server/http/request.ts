@@ -77,19 +77,21 @@ export const actorOf = (req: Request, res: Response) => {
 
 const MAX_PAGE = 1000
 
-function wholeNumber(value: unknown, name: string, fallback: number, max: number): number {
+function wholeNumber(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new AuthError('INVALID_INPUT', `${name} must be a non-negative whole number`)
-  const n = Number(value)
-  if (n > max) throw new AuthError('INVALID_INPUT', `${name} must be at most ${max}`)
-  return n
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) throw new AuthError('INVALID_INPUT', `${name} must be a non-negative whole number`)
+  return Number(value)
 }
 
-/** `skip` and `limit` from the query string (Langflow's names), validated. */
+/**
+ * `skip` and `limit` from the query string (Langflow's names), validated. A limit above the
+ * largest page is served as that page, as clients that ask for "everything" (Langflow has no
+ * maximum) expect, rather than refused.
+ */
 export function pageOf(req: Request, defaultLimit = 10): { skip: number; limit: number } {
   return {
-    skip: wholeNumber(req.query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER),
-    limit: wholeNumber(req.query.limit, 'limit', defaultLimit, MAX_PAGE),
+    skip: wholeNumber(req.query.skip, 'skip', 0),
+    limit: Math.min(MAX_PAGE, wholeNumber(req.query.limit, 'limit', defaultLimit)),
   }
 }
 
