@@ -74,5 +74,19 @@ export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principa
   }
   const apiKey = req.headers['x-api-key']
   if (typeof apiKey === 'string' && apiKey !== '') return core.authenticate.apiKey(apiKey)
+  const fromQuery = apiKeyFromQuery(req)
+  if (fromQuery !== undefined) return core.authenticate.apiKey(fromQuery)
   return null
+}
+
+/**
+ * Langflow also takes an API key as `?x-api-key=` (scripts and webhooks that cannot set headers).
+ * Only an API key, never a token; the logs name only a request's path, so it is not written there.
+ */
+function apiKeyFromQuery(req: IncomingMessage): string | undefined {
+  const url = req.url ?? ''
+  const q = url.indexOf('?')
+  if (q === -1 || !url.includes('x-api-key', q)) return undefined
+  const values = new URLSearchParams(url.slice(q + 1)).getAll('x-api-key')
+  return values.length === 1 && values[0] !== '' ? values[0] : undefined
 }
