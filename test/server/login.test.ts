@@ -74,6 +74,17 @@ test('bad login bodies are 4xx JSON, never 5xx', async (t) => {
   const malformed = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' })
   assert.equal(malformed.status, 422)
   assert.equal(((await malformed.json()) as { detail: string }).detail, 'The request body is not valid JSON')
+  // Both fields sent, in a body the server does not read: say which types it takes, not "required".
+  const multipart = new FormData()
+  multipart.set('username', ADMIN.username)
+  multipart.set('password', ADMIN.password)
+  for (const body of [multipart, `username=${ADMIN.username}&password=${ADMIN.password}`]) {
+    const r = await fetch(`${url}/api/v1/login`, { method: 'POST', body }) // text/plain for the string
+    assert.equal(r.status, 415)
+    const answer = (await r.json()) as { detail: string; code: string }
+    assert.equal(answer.code, 'UNSUPPORTED_MEDIA_TYPE')
+    assert.match(answer.detail, /^(multipart\/form-data|text\/plain) is not accepted here: send application\/x-www-form-urlencoded or application\/json$/)
+  }
   const huge = await fetch(`${url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=a&password=${'x'.repeat(200_000)}` })
   assert.equal(huge.status, 413)
 })

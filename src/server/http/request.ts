@@ -22,6 +22,16 @@ export function fieldOf(body: unknown, name: string): unknown {
   return Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined
 }
 
+/**
+ * A body the form and JSON parsers did not read (multipart, text/plain, …) would look empty and
+ * be answered "username and password are required" though both were sent: say what is taken.
+ */
+export function requireFormOrJson(req: Request): void {
+  // is() answers null for a request with no body at all: nothing unread, nothing to refuse.
+  if (req.get('content-type') === undefined || req.is(['application/x-www-form-urlencoded', 'application/json']) !== false) return
+  throw new AuthError('UNSUPPORTED_MEDIA_TYPE', `${req.get('content-type')?.split(';')[0] ?? ''} is not accepted here: send application/x-www-form-urlencoded or application/json`)
+}
+
 /** A field of a JSON or form body, or undefined. */
 export function field(req: Request, name: string): unknown {
   return fieldOf(req.body, name)

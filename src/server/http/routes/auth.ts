@@ -10,7 +10,7 @@ import { REFRESH_COOKIE } from '../cookies.ts'
 import { tokenResponse, userRead } from '../dto.ts'
 import { accessCookieOf, bearerToken, refuseCrossSiteLogin, requireOwnOrigin, resolvePrincipal } from '../credentials.ts'
 import { passwordLogin } from '../device-cookie.ts'
-import { contextOf, field } from '../request.ts'
+import { contextOf, field, requireFormOrJson } from '../request.ts'
 import { presentedRefreshToken, refreshSession } from '../refresh.ts'
 
 export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
@@ -27,6 +27,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   // OAuth2 password form (grant_type, if sent, must be "password"); a JSON body is accepted too.
   router.post('/login', async (req, res) => {
     refuseCrossSiteLogin(req, core.config.corsOrigins) // login CSRF: both grants set this browser's cookies
+    requireFormOrJson(req)
     const grant = field(req, 'grant_type')
     if (grant === 'refresh_token') return refresh(req, res) // the token endpoint of discovery metadata
     if (grant !== undefined && grant !== '' && grant !== 'password') {
