@@ -76,11 +76,16 @@ for (const alg of MODES) {
         keyRequests += 1
         const a = await send(url, 'GET', path, { headers: { 'x-api-key': key } })
         if (a.status !== 401) failures.push(`${name} → x-api-key ${path}: ${a.status} ${a.text.slice(0, 120)}`)
+        // The same through Langflow's ?x-api-key= (the 1 MB one is past the header limit there).
+        if (key.length > 16_384) continue
+        keyRequests += 1
+        const q = await send(url, 'GET', `${path}?x-api-key=${encodeURIComponent(key)}`)
+        if (q.status !== 401) failures.push(`${name} → ?x-api-key= ${path}: ${q.status} ${q.text.slice(0, 120)}`)
       }
     }
-    // A valid key is never read from the URL.
+    // Only ?x-api-key= is read from the URL, as Langflow does: no other name, and never a token.
     for (const path of keyRoutes) {
-      for (const param of ['x-api-key', 'api_key', 'apikey', 'token', 'access_token']) {
+      for (const param of ['api_key', 'apikey', 'token', 'access_token']) {
         keyRequests += 1
         const a = await send(url, 'GET', `${path}?${param}=${encodeURIComponent(param.includes('key') ? apiKey : fresh.access)}`)
         if (a.status !== 401) failures.push(`?${param}= → ${path}: ${a.status}`)
@@ -89,6 +94,9 @@ for (const alg of MODES) {
     assert.deepEqual(failures, [], `${failures.length} of ${sent + keyRequests} were not refused`)
     // Positive control: the admin's valid key opens every one of these routes.
     for (const path of keyRoutes) assert.equal((await send(url, 'GET', path, { headers: { 'x-api-key': apiKey } })).status, 200, path)
+    for (const path of keyRoutes.filter((p) => !p.includes('stream') && !p.includes('events'))) {
+      assert.equal((await send(url, 'GET', `${path}?x-api-key=${encodeURIComponent(apiKey)}`)).status, 200, `${path}?x-api-key=`)
+    }
     tally.cases += cases.length + hostileKeys.length + 5
     tally.requests += sent + keyRequests
   })
