@@ -1,7 +1,7 @@
 // `npm test`: type-check, build (as `npm run build`), run every test file under test/ with node's
 // test runner, then the console's browser tests (test/console/*.spec.ts) with Playwright.
 // `npm test -- FILE...` runs just those files (no type-check or build); .spec.ts files go to
-// Playwright. Debian packages the tests drive (nginx for test/forward-auth/nginx.test.ts, chromium
+// Playwright. Debian packages the tests drive (nginx and caddy for test/forward-auth, chromium
 // for the browser tests) are installed here first when missing and we may (root with apt).
 
 import { spawnSync } from 'node:child_process'
@@ -31,8 +31,9 @@ function includes(files, target) {
 
 const PACKAGES = [
   { binary: '/usr/sbin/nginx', pkg: 'nginx', neededBy: [join('test', 'forward-auth', 'nginx.test.ts')] },
-  // The forward-auth test drives Chromium too (a form posted from another port).
-  { binary: '/usr/bin/chromium', pkg: 'chromium', neededBy: [join('test', 'console'), join('test', 'forward-auth', 'nginx.test.ts')] },
+  { binary: '/usr/bin/caddy', pkg: 'caddy', neededBy: [join('test', 'forward-auth', 'caddy.test.ts')] },
+  // The forward-auth tests drive Chromium too (a form posted from another port).
+  { binary: '/usr/bin/chromium', pkg: 'chromium', neededBy: [join('test', 'console'), join('test', 'forward-auth')] },
 ]
 
 function ensurePackage({ binary, pkg, neededBy }) {
@@ -49,7 +50,7 @@ function ensurePackage({ binary, pkg, neededBy }) {
 }
 
 function aptInstall(pkg) {
-  // Installing nginx would otherwise start a system nginx on port 80 where an init system runs:
+  // Installing nginx or caddy would otherwise start a system server on port 80 where an init system runs:
   // policy-rc.d answering 101 ("forbidden") is Debian's way to install without starting it.
   const policy = '/usr/sbin/policy-rc.d'
   const ownPolicy = !existsSync(policy)
@@ -61,7 +62,7 @@ function aptInstall(pkg) {
       if (r.status !== 0) return void process.stderr.write(`apt-get ${args.join(' ')} failed:\n${r.stdout ?? ''}${r.stderr ?? ''}`)
     }
     // Nor enabled for the next boot; systemctl edits the links even where systemd is not running.
-    if (pkg === 'nginx') spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --quiet nginx.service'], { stdio: 'ignore' })
+    if (pkg !== 'chromium') spawnSync('sh', ['-c', `command -v systemctl >/dev/null && systemctl disable --quiet ${pkg}.service`], { stdio: 'ignore' })
   } finally {
     if (ownPolicy) rmSync(policy, { force: true })
   }
