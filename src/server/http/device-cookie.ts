@@ -7,6 +7,7 @@ import type { Request, Response } from 'express'
 import type { AuthCore } from '../core/core.ts'
 import { DEVICE_COOKIE_TTL_SECONDS } from '../core/device-cookies.ts'
 import type { LoginResult } from '../core/login.ts'
+import { cookieValues } from './cookie-guard.ts'
 import { serializeCookie } from './cookies.ts'
 import { foreignLogin } from './credentials.ts'
 import { contextOf } from './request.ts'
@@ -29,12 +30,7 @@ export const DEVICE_COOKIE = 'authdock_device'
 export function presentedDevices(req: IncomingMessage, corsOrigins: readonly string[]): string[] {
   const header = req.headers.cookie
   if (header === undefined || foreignLogin(req, corsOrigins)) return []
-  const values: string[] = []
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq >= 0 && part.slice(0, eq).trim() === DEVICE_COOKIE) values.push(part.slice(eq + 1).trim())
-  }
-  return values
+  return cookieValues(header, DEVICE_COOKIE)
 }
 
 /** HttpOnly and SameSite=Strict always; Secure and Domain as the refresh cookie is set. */

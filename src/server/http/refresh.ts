@@ -40,7 +40,7 @@ export async function refreshSession(core: AuthCore, cookies: CookieJar, req: In
   const presented = presentedRefreshToken(req, body, core.config.cookies.domain)
   if (presented === '') throw new AuthError('INVALID_REFRESH_TOKEN', 'Invalid refresh token')
   // No binding: a console session's token (bound to its browser) is refused here, untouched.
-  const tokens = await core.sessions.refreshBound(presented, null, contextOf(req))
+  const tokens = await core.sessions.refresh(presented, contextOf(req))
   const ttl = { access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() }
   return { setCookie: cookies.tokenCookies(tokens, ttl), body: tokenResponse(tokens) }
 }

@@ -134,8 +134,11 @@ export function createSessions(deps: SessionDeps) {
      * within the grace window, while its child is unused and from the client that rotated it
      * (grace-window.ts), and then yields that same child, recorded on the chain and in the audit
      * log; otherwise it is a reuse: the whole session is revoked and the event recorded.
+     * `binding`: the browser secret a console session was bound to (binding.ts), null for none; a
+     * token presented with any other is refused untouched (not rotated, not marked reused), so a
+     * planted cookie can neither sign the console in nor end a session.
      */
-    async refresh(presented: string, context: RequestContext): Promise<TokenPair> {
+    async refresh(presented: string, context: RequestContext, binding: string | null = null): Promise<TokenPair> {
       if (presented.length === 0 || presented.length > 256) throw invalidRefresh()
       const pending = keysPending()
       if (pending !== null) await pending
@@ -151,6 +154,7 @@ export function createSessions(deps: SessionDeps) {
         if (session === null || session.revokedAt !== null || row.expiresAt <= now || session.expiresAt <= now) {
           return { kind: 'invalid' as const }
         }
+        if (!bindingMatches(store.sessions.bindingHashOf(session.id), binding)) return { kind: 'invalid' as const }
         const user = store.users.byId(session.userId)
         if (user === null) return { kind: 'invalid' as const }
         if (!user.isActive) return { kind: 'inactive' as const }
@@ -216,12 +220,6 @@ export function createSessions(deps: SessionDeps) {
 
     ...boundSessionFunctions(store, refreshTokenInfo),
 
-    /** refresh(), for a token whose session was bound to `binding` (null: to none); any other is refused untouched. */
-    async refreshBound(presented: string, binding: string | null, context: RequestContext): Promise<TokenPair> {
-      if (!this.bindingAllows(presented, binding)) throw invalidRefresh()
-      return this.refresh(presented, context)
-    },
-
     revoke: (sessionId: string, reason: RevokeReason, context?: RequestContext, by?: string | null): boolean =>
       revoke([sessionId], reason, context, by).length > 0,
 
@@ -259,11 +257,7 @@ export function createSessions(deps: SessionDeps) {
   }
 }
 
-/**
- * Console sessions bound to a browser secret (binding.ts). Kept apart from refresh() itself: the
- * binding is checked first, and a token presented with the wrong one is refused untouched (not
- * rotated, not marked reused), so a planted cookie can neither sign the console in nor end a session.
- */
+/** Console sessions bound to a browser secret (binding.ts); refresh() checks the binding itself. */
 function boundSessionFunctions(store: Store, refreshTokenInfo: (presented: string) => { session: Session } | null) {
   const boundSession = (presented: string, binding: string | null): Session | null => {
     const info = refreshTokenInfo(presented)
@@ -276,8 +270,6 @@ function boundSessionFunctions(store: Store, refreshTokenInfo: (presented: strin
     },
     /** The session of a refresh token presented with `binding` (null: an unbound session's), else null. */
     boundSession,
-    /** Whether a refresh token may be exchanged with `binding`: unknown tokens are left to refresh() to refuse. */
-    bindingAllows: (presented: string, binding: string | null): boolean => refreshTokenInfo(presented) === null || boundSession(presented, binding) !== null,
   }
 }
 

@@ -73,7 +73,7 @@ export function consoleRoutes(core: AuthCore): Router {
     const presented = singleCookie(req, CONSOLE_COOKIE)
     try {
       if (presented === undefined) throw new AuthError('INVALID_REFRESH_TOKEN', 'No console session in this browser')
-      answer(req, res, await core.sessions.refreshBound(presented, binding, contextOf(req)))
+      answer(req, res, await core.sessions.refresh(presented, contextOf(req), binding))
     } catch (err) {
       // A cookie that does not renew (expired, revoked, planted from another login) is dropped.
       if (err instanceof AuthError) res.append('Set-Cookie', sessionCookie(req, '', 0))
