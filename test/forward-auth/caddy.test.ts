@@ -3,29 +3,19 @@
 // app, with authdock answering its forward_auth requests; and the page on another port in Chromium.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ACCESS_COOKIE } from '../../src/server/http/cookies.ts'
 import { call, login, startServer, tempDir } from '../helpers.ts'
-import { accepts, crossPortFormIsRefused, freePort, startApp } from './proxy-harness.ts'
-import type { Seen } from './proxy-harness.ts'
+import { callThrough, crossPortFormIsRefused, freePort, runProxy, snippetFor, startApp } from './proxy-harness.ts'
+import type { ThroughOptions } from './proxy-harness.ts'
 
 const CADDY = '/usr/bin/caddy'
 const SNIPPET = new URL('../../deploy/caddy/forward-auth.caddy', import.meta.url)
 const README = new URL('../../README.md', import.meta.url)
-const AUTHDOCK_ADDRESS = '127.0.0.1:7861'
-const APP_ADDRESS = '127.0.0.1:8080'
-
-function snippetFor(authdockPort: number, appPort: number): string {
-  const text = readFileSync(SNIPPET, 'utf8')
-  assert.ok(text.includes(AUTHDOCK_ADDRESS) && text.includes(APP_ADDRESS), `the snippet must name authdock as ${AUTHDOCK_ADDRESS} and the app as ${APP_ADDRESS}`)
-  return text.replaceAll(AUTHDOCK_ADDRESS, `127.0.0.1:${authdockPort}`).replaceAll(APP_ADDRESS, `127.0.0.1:${appPort}`)
-}
 
 /** Runs caddy in the foreground, plain HTTP, no admin endpoint, its state in a temp dir; stopped when the test ends. */
 async function startCaddy(t: TestContext, snippet: string): Promise<string> {
@@ -37,39 +27,17 @@ async function startCaddy(t: TestContext, snippet: string): Promise<string> {
   const config = ['{', '\tadmin off', '\tauto_https off', `\tstorage file_system ${join(dir, 'data')}`, '}', `http://127.0.0.1:${port} {`, snippet, '}', ''].join('\n')
   writeFileSync(join(dir, 'Caddyfile'), config)
   const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }
-  const child = spawn(CADDY, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()))
-  let exited = false
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  void exit.then(() => void (exited = true))
-  t.after(async () => {
-    if (exited) return
-    child.kill('SIGTERM')
-    await Promise.race([exit, sleep(5000)])
-    if (!exited) child.kill('SIGKILL')
-  })
-  const deadline = Date.now() + 10_000
-  while (!(await accepts(port))) {
-    if (exited || Date.now() > deadline) throw new Error(`caddy did not start (${exited ? `exited with ${child.exitCode}` : 'timed out'}):\n${output}`)
-    await sleep(50)
-  }
-  return `http://127.0.0.1:${port}`
+  return runProxy(t, 'caddy', CADDY, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], port, { env })
 }
 
 test('Caddy forward_auth in front of an app, with authdock deciding', async (t) => {
   const authdock = await startServer(t)
   const app = await startApp(t)
-  const proxy = await startCaddy(t, snippetFor(Number(new URL(authdock.url).port), app.port))
+  const proxy = await startCaddy(t, snippetFor(SNIPPET, Number(new URL(authdock.url).port), app.port))
   const admin = await login(authdock.url)
   const adminId: string = (await call(authdock.url, 'GET', '/api/v1/users/whoami', { token: admin.access })).body.id
 
-  const through = async (options: Parameters<typeof call>[3] & { method?: string; path?: string } = {}) => {
-    const r = await call(proxy, options.method ?? 'GET', options.path ?? '/app/page?x=1', options)
-    const fromApp = r.status === 200 && r.body !== null && typeof r.body === 'object' && 'bodyBytes' in r.body
-    return { ...r, seen: fromApp ? (r.body as Seen) : null }
-  }
+  const through = (options: ThroughOptions = {}) => callThrough(proxy, options)
 
   // No credential: authdock's 401 reaches the client, the app never sees the request.
   const none = await through()
@@ -109,7 +77,7 @@ test('Caddy forward_auth in front of an app, with authdock deciding', async (t) 
 })
 
 test('in Chromium, behind Caddy: a form another port posts with the admin\'s cookie never reaches the app; the app\'s own form does', async (t) => {
-  await crossPortFormIsRefused(t, async (authdockPort, appPort) => startCaddy(t, snippetFor(authdockPort, appPort)))
+  await crossPortFormIsRefused(t, async (authdockPort, appPort) => startCaddy(t, snippetFor(SNIPPET, authdockPort, appPort)))
 })
 
 test('the README shows deploy/caddy/forward-auth.caddy verbatim', () => {

@@ -4,31 +4,18 @@
 // another port that posts a form to that app.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { call, login, startServer, tempDir, testEnv } from '../helpers.ts'
-import { accepts, crossPortFormIsRefused, freePort, startApp } from './proxy-harness.ts'
-import type { Seen } from './proxy-harness.ts'
+import { callThrough, crossPortFormIsRefused, freePort, runProxy, snippetFor, startApp } from './proxy-harness.ts'
+import type { ThroughOptions } from './proxy-harness.ts'
 
 const NGINX = '/usr/sbin/nginx'
 const SNIPPET = new URL('../../deploy/nginx/forward-auth.conf', import.meta.url)
 const README = new URL('../../README.md', import.meta.url)
-// The addresses the snippet is written with; the test swaps exactly these two strings.
-const AUTHDOCK_ADDRESS = '127.0.0.1:7861'
-const APP_ADDRESS = '127.0.0.1:8080'
-
-/** The snippet as nginx will run it, the two addresses pointed at the live servers. */
-function snippetFor(authdockPort: number, appPort: number): string {
-  const text = readFileSync(SNIPPET, 'utf8')
-  assert.ok(text.includes(AUTHDOCK_ADDRESS), `the snippet must name authdock as ${AUTHDOCK_ADDRESS}`)
-  assert.ok(text.includes(APP_ADDRESS), `the snippet must name the app as ${APP_ADDRESS}`)
-  return text.replaceAll(AUTHDOCK_ADDRESS, `127.0.0.1:${authdockPort}`).replaceAll(APP_ADDRESS, `127.0.0.1:${appPort}`)
-}
 
 /** Runs nginx in the foreground with everything it writes in a temp dir; stopped when the test ends. */
 async function startNginx(t: TestContext, snippet: string): Promise<string> {
@@ -63,49 +50,23 @@ async function startNginx(t: TestContext, snippet: string): Promise<string> {
   ].join('\n')
   writeFileSync(file('nginx.conf'), config)
 
-  // -e: the compiled-in /var/log/nginx/error.log is opened before the config is read.
-  const child = spawn(NGINX, ['-p', dir, '-c', file('nginx.conf'), '-e', file('error.log')], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()))
-  let exited = false
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  void exit.then(() => void (exited = true))
-  t.after(async () => {
-    if (exited) return
-    child.kill('SIGTERM') // nginx: fast shutdown of master and workers
-    await Promise.race([exit, sleep(5000)])
-    if (!exited) child.kill('SIGKILL')
-  })
-
   const errorLog = () => (existsSync(file('error.log')) ? readFileSync(file('error.log'), 'utf8') : '')
-  const deadline = Date.now() + 10_000
-  while (!(await accepts(port))) {
-    if (exited || Date.now() > deadline) {
-      throw new Error(`nginx did not start (${exited ? `exited with ${child.exitCode}` : 'timed out'}):\n${output}${errorLog()}`)
-    }
-    await sleep(50)
-  }
-  return `http://127.0.0.1:${port}`
+  // -e: the compiled-in /var/log/nginx/error.log is opened before the config is read.
+  return runProxy(t, 'nginx', NGINX, ['-p', dir, '-c', file('nginx.conf'), '-e', file('error.log')], port, { moreOutput: errorLog })
 }
 
 test('nginx auth_request in front of an app, with authdock deciding', async (t) => {
   const authdock = await startServer(t, { env: testEnv({ LANGFLOW_NEW_USER_IS_ACTIVE: 'true' }) })
   const app = await startApp(t)
   const authdockPort = Number(new URL(authdock.url).port)
-  const proxy = await startNginx(t, snippetFor(authdockPort, app.port))
+  const proxy = await startNginx(t, snippetFor(SNIPPET, authdockPort, app.port))
 
   const admin = await login(authdock.url)
   const whoami = await call(authdock.url, 'GET', '/api/v1/users/whoami', { token: admin.access })
   assert.equal(whoami.status, 200)
   const adminId: string = whoami.body.id
 
-  /** A request through nginx; `seen` is what the app received, null when nginx answered itself. */
-  const through = async (options: Parameters<typeof call>[3] & { method?: string; path?: string } = {}) => {
-    const r = await call(proxy, options.method ?? 'GET', options.path ?? '/app/page?x=1', options)
-    const fromApp = r.status === 200 && r.body !== null && typeof r.body === 'object' && 'bodyBytes' in r.body
-    return { ...r, seen: fromApp ? (r.body as Seen) : null }
-  }
+  const through = (options: ThroughOptions = {}) => callThrough(proxy, options)
 
   await t.test('no credential: 401 from nginx, the app never sees the request', async () => {
     const r = await through()
@@ -203,7 +164,7 @@ test('nginx auth_request in front of an app, with authdock deciding', async (t) 
 
 // The attack of a page on another port, in Chromium (proxy-harness.ts), with nginx in front.
 test('in Chromium: a form another port posts with the admin\'s cookie never reaches the app; the app\'s own form does', async (t) => {
-  await crossPortFormIsRefused(t, (authdockPort, appPort) => startNginx(t, snippetFor(authdockPort, appPort)))
+  await crossPortFormIsRefused(t, (authdockPort, appPort) => startNginx(t, snippetFor(SNIPPET, authdockPort, appPort)))
 })
 
 // The README shows the snippet; this keeps its copy from drifting from the file tested above.

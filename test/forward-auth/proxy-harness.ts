@@ -2,15 +2,18 @@
 // and the attack of a page on another port in Chromium.
 
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { connect, createServer as createTcpServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium } from '@playwright/test'
 import { CHROMIUM, CHROMIUM_ARGS } from '../../playwright.config.ts'
 import { ACCESS_COOKIE } from '../../src/server/http/cookies.ts'
-import { login, startServer } from '../helpers.ts'
+import { call, login, startServer } from '../helpers.ts'
 
 /** What the app behind the proxy saw of one request. */
 export interface Seen {
@@ -67,6 +70,15 @@ export async function startApp(t: TestContext): Promise<{ port: number; seen: Se
   return { port: address.port, seen }
 }
 
+export type ThroughOptions = Parameters<typeof call>[3] & { method?: string; path?: string }
+
+/** A request through the proxy; `seen` is what the app received, null when the proxy answered itself. */
+export async function callThrough(proxy: string, options: ThroughOptions = {}) {
+  const r = await call(proxy, options.method ?? 'GET', options.path ?? '/app/page?x=1', options)
+  const fromApp = r.status === 200 && r.body !== null && typeof r.body === 'object' && 'bodyBytes' in r.body
+  return { ...r, seen: fromApp ? (r.body as Seen) : null }
+}
+
 /** A port that was free a moment ago (neither nginx nor Caddy can be told to pick one itself). */
 export async function freePort(): Promise<number> {
   const probe = createTcpServer()
@@ -86,6 +98,49 @@ export function accepts(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+// The addresses each deploy/ snippet is written with; the tests swap exactly these two strings.
+const AUTHDOCK_ADDRESS = '127.0.0.1:7861'
+const APP_ADDRESS = '127.0.0.1:8080'
+
+/** A deploy/ snippet as the proxy will run it, the two addresses pointed at the live servers. */
+export function snippetFor(file: URL, authdockPort: number, appPort: number): string {
+  const text = readFileSync(file, 'utf8')
+  assert.ok(text.includes(AUTHDOCK_ADDRESS), `the snippet must name authdock as ${AUTHDOCK_ADDRESS}`)
+  assert.ok(text.includes(APP_ADDRESS), `the snippet must name the app as ${APP_ADDRESS}`)
+  return text.replaceAll(AUTHDOCK_ADDRESS, `127.0.0.1:${authdockPort}`).replaceAll(APP_ADDRESS, `127.0.0.1:${appPort}`)
+}
+
+/**
+ * Runs a proxy in the foreground until it accepts on `port` (its output, and `moreOutput()`, in
+ * the error if it does not within 10 s); SIGTERM when the test ends, SIGKILL 5 s later.
+ */
+export async function runProxy(
+  t: TestContext, name: string, command: string, args: string[], port: number,
+  options: { env?: NodeJS.ProcessEnv; moreOutput?: () => string } = {},
+): Promise<string> {
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()))
+  let exited = false
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exit.then(() => void (exited = true))
+  t.after(async () => {
+    if (exited) return
+    child.kill('SIGTERM') // nginx: fast shutdown of master and workers; caddy: graceful stop
+    await Promise.race([exit, sleep(5000)])
+    if (!exited) child.kill('SIGKILL')
+  })
+  const deadline = Date.now() + 10_000
+  while (!(await accepts(port))) {
+    if (exited || Date.now() > deadline) {
+      throw new Error(`${name} did not start (${exited ? `exited with ${child.exitCode}` : 'timed out'}):\n${output}${options.moreOutput?.() ?? ''}`)
+    }
+    await sleep(50)
+  }
+  return `http://127.0.0.1:${port}`
 }
 
 /**
