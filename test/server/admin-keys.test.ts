@@ -6,18 +6,11 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
-import { call, decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
-import type { Reply, Tokens } from '../helpers.ts'
+import { call, decodeJwt, login, manualClock, startServer, testEnv, assertError } from '../helpers.ts'
+import type { Tokens } from '../helpers.ts'
 
 const KEY_KEYS = ['activated_at', 'alg', 'created_at', 'deactivated_at', 'fingerprint', 'kid', 'live_sessions', 'retire_after', 'retired_at', 'source', 'state']
 const FINGERPRINT = /^SHA256:(?:[0-9a-f]{2}:){31}[0-9a-f]{2}$/
-
-function assertError(r: Reply, status: number, code: string, detail?: RegExp): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.equal(r.body?.code, code, JSON.stringify(r.body))
-  if (detail !== undefined) assert.match(r.body.detail, detail)
-  if (status === 401) assert.equal(r.headers.get('www-authenticate'), 'Bearer')
-}
 
 interface KeyView {
   kid: string

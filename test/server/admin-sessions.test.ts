@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { call, decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
+import { call, decodeJwt, login, manualClock, startServer, testEnv, assertError } from '../helpers.ts'
 import type { Reply, Tokens } from '../helpers.ts'
 
 const MINUTE = 60_000
@@ -13,13 +13,6 @@ const SESSION_KEYS = [
   'access_kid', 'created_at', 'expires_at', 'generation', 'id', 'ip', 'last_used_at', 'revoke_reason', 'revoked_at', 'state', 'user_agent', 'user_id', 'username',
 ]
 const LINK_KEYS = ['expires_at', 'generation', 'grace_answers', 'issued_at', 'issued_ip', 'issued_user_agent', 'reuse_detected_at', 'used_at']
-
-function assertError(r: Reply, status: number, code: string): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.equal(r.body?.code, code, JSON.stringify(r.body))
-  assert.equal(typeof r.body.detail, 'string')
-  if (status === 401) assert.equal(r.headers.get('www-authenticate'), 'Bearer')
-}
 
 const whoami = (url: string, token: string) => call(url, 'GET', '/api/v1/users/whoami', { token })
 const refresh = (url: string, token: string, agent = 'test-agent') =>

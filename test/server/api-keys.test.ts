@@ -6,20 +6,10 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
-import { ADMIN, call, login, startServer } from '../helpers.ts'
-import type { Reply } from '../helpers.ts'
+import { ADMIN, call, login, startServer, assertError } from '../helpers.ts'
 
 const API_KEY_READ_KEYS = ['api_key', 'created_at', 'expires_at', 'id', 'is_active', 'last_used_at', 'name', 'total_uses', 'user_id']
 const KEY_LENGTH = 46
-
-function assertError(r: Reply, status: number, detail?: string, code?: string): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.match(r.headers.get('content-type') ?? '', /^application\/json/)
-  assert.deepEqual(Object.keys(r.body).sort(), ['code', 'detail'])
-  if (detail !== undefined) assert.equal(r.body.detail, detail)
-  if (code !== undefined) assert.equal(r.body.code, code)
-  if (status === 401) assert.equal(r.headers.get('www-authenticate'), 'Bearer')
-}
 
 const createKey = async (url: string, token: string, name?: string) => {
   const r = await call(url, 'POST', '/api/v1/api_key/', { token, json: name === undefined ? {} : { name } })
@@ -62,7 +52,7 @@ test('creating a key answers 200 (not 201) with the full key: "sk-" and 46 chara
   assert.notEqual(unnamed.api_key, r.body.api_key)
   assert.notEqual(unnamed.id, r.body.id)
 
-  assertError(await call(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 42 } }), 422, undefined, 'INVALID_INPUT')
+  assertError(await call(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 42 } }), 422, 'INVALID_INPUT', undefined)
   assertError(await call(url, 'POST', '/api/v1/api_key/', { token: admin.access, json: { name: 'x'.repeat(201) } }), 422)
   assertError(await call(url, 'POST', '/api/v1/api_key/', { json: { name: 'anonymous' } }), 401)
   assert.equal((await listKeys(url, admin.access)).body.total_count, 2, 'the refused creations made no key')
@@ -111,7 +101,7 @@ test('a key authenticates as its owner, with the owner\'s rights, and each use i
   assert.equal(first.body.username, 'vera')
   assert.equal((await whoamiWithKey(url, key)).status, 200)
   // A non-superuser's key opens no superuser route.
-  assertError(await call(url, 'GET', '/api/v1/users/', { headers: { 'x-api-key': key } }), 403, undefined, 'NOT_SUPERUSER')
+  assertError(await call(url, 'GET', '/api/v1/users/', { headers: { 'x-api-key': key } }), 403, 'NOT_SUPERUSER', undefined)
 
   const listed = (await listKeys(url, vera.token)).body.api_keys[0]
   assert.equal(listed.total_uses, 3)
@@ -123,7 +113,7 @@ test('a key authenticates as its owner, with the owner\'s rights, and each use i
   const wrong = 'sk-' + 'A'.repeat(43)
   for (const bad of [wrong, key.slice(0, -1), key + 'x', key.toUpperCase(), 'x'.repeat(1000)]) {
     if (bad === key) continue
-    assertError(await whoamiWithKey(url, bad), 401, 'Invalid API key', 'INVALID_API_KEY')
+    assertError(await whoamiWithKey(url, bad), 401, 'INVALID_API_KEY', 'Invalid API key')
   }
   assert.equal((await listKeys(url, vera.token)).body.api_keys[0].total_uses, 3)
 })
@@ -138,9 +128,9 @@ test('a key is read from ?x-api-key= as Langflow reads it, on the fast path and 
   assert.equal((await call(url, 'GET', `/api/v1/auth/verify?${q}`)).status, 200, 'forward auth')
   assert.equal((await listKeys(url, admin.access)).body.api_keys[0].total_uses, 3)
   // Langflow's `api_key` query is for its WebSockets only; a token in the query is never taken.
-  assertError(await call(url, 'GET', `/api/v1/users/whoami?api_key=${encodeURIComponent(key)}`), 401, undefined, 'NOT_AUTHENTICATED')
-  assertError(await call(url, 'GET', `/api/v1/users/whoami?x-api-key=${admin.access}`), 401, undefined, 'INVALID_API_KEY')
-  assertError(await call(url, 'GET', `/api/v1/users/whoami?${q}&${q}`), 401, undefined, 'NOT_AUTHENTICATED')
+  assertError(await call(url, 'GET', `/api/v1/users/whoami?api_key=${encodeURIComponent(key)}`), 401, 'NOT_AUTHENTICATED', undefined)
+  assertError(await call(url, 'GET', `/api/v1/users/whoami?x-api-key=${admin.access}`), 401, 'INVALID_API_KEY', undefined)
+  assertError(await call(url, 'GET', `/api/v1/users/whoami?${q}&${q}`), 401, 'NOT_AUTHENTICATED', undefined)
   // A failing request with the key in its query: the logs name the path, never the key.
   await call(url, 'GET', `/api/v1/admin/nothing-here?${q}`)
   assert.ok(!logs.some((l) => l.includes(key)), 'the key is in no log line')
@@ -178,9 +168,9 @@ test('deleting: one\'s own key → 200 and it stops working; another user\'s or 
   const remove = (token: string, id: string) => call(url, 'DELETE', `/api/v1/api_key/${id}`, { token })
 
   // Not even a superuser deletes someone else's key here (Langflow PR #11196).
-  assertError(await remove(admin.access, veraKey.id), 400, 'API Key not found', 'API_KEY_NOT_FOUND')
-  assertError(await remove(vera.token, adminKey.id), 400, 'API Key not found')
-  assertError(await remove(vera.token, '00000000-0000-0000-0000-000000000000'), 400, 'API Key not found')
+  assertError(await remove(admin.access, veraKey.id), 400, 'API_KEY_NOT_FOUND', 'API Key not found')
+  assertError(await remove(vera.token, adminKey.id), 400, undefined, 'API Key not found')
+  assertError(await remove(vera.token, '00000000-0000-0000-0000-000000000000'), 400, undefined, 'API Key not found')
   assertError(await call(url, 'DELETE', `/api/v1/api_key/${veraKey.id}`), 401)
   assert.equal((await whoamiWithKey(url, veraKey.api_key)).body.username, 'vera')
   assert.equal((await whoamiWithKey(url, adminKey.api_key)).body.username, ADMIN.username)
@@ -188,9 +178,9 @@ test('deleting: one\'s own key → 200 and it stops working; another user\'s or 
   const r = await remove(vera.token, veraKey.id)
   assert.equal(r.status, 200)
   assert.deepEqual(r.body, { detail: 'API Key deleted' })
-  assertError(await whoamiWithKey(url, veraKey.api_key), 401, 'Invalid API key')
+  assertError(await whoamiWithKey(url, veraKey.api_key), 401, undefined, 'Invalid API key')
   assert.deepEqual((await listKeys(url, vera.token)).body.api_keys, [])
-  assertError(await remove(vera.token, veraKey.id), 400, 'API Key not found')
+  assertError(await remove(vera.token, veraKey.id), 400, undefined, 'API Key not found')
   assert.equal((await whoamiWithKey(url, adminKey.api_key)).status, 200, 'other keys are untouched')
 })
 

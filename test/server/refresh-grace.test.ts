@@ -1,7 +1,7 @@
 // The refresh grace window is bound to the client that rotated the token: a replay inside it from
 // another address or user agent is a reuse (the session revoked, the reuse recorded); a replay from
 // the same client gets the same child, and that answer is on the session's chain and in the audit
-// log. Each over the fast path (node:http), Express and the token endpoint's refresh grant.
+// log. Each over POST /refresh and the token endpoint's refresh grant.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -20,14 +20,8 @@ interface Client {
 /** The three ways to present a refresh token; all must reach the same rule in the core. */
 const ROUTES: { name: string; present(url: string, from: Client, token: string): Promise<Reply> }[] = [
   {
-    name: 'POST /refresh (fast path)',
+    name: 'POST /refresh',
     present: (url, from, token) => callFrom(from.address, url, 'POST', '/api/v1/refresh', { form: { refresh_token: token }, headers: { 'user-agent': from.agent } }),
-  },
-  {
-    // A Content-Encoding header (even identity) sends a refresh to Express instead (fast-routes.ts).
-    name: 'POST /refresh (Express)',
-    present: (url, from, token) =>
-      callFrom(from.address, url, 'POST', '/api/v1/refresh', { form: { refresh_token: token }, headers: { 'user-agent': from.agent, 'content-encoding': 'identity' } }),
   },
   {
     name: 'POST /login grant_type=refresh_token',

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ADMIN, call, login, startServer, testEnv } from '../helpers.ts'
+import { ADMIN, call, login, startServer, testEnv, assertError } from '../helpers.ts'
 import type { Reply, Tokens } from '../helpers.ts'
 
 const USER_READ_KEYS = [
@@ -14,16 +14,6 @@ const USER_READ_KEYS = [
 const passwordOf = (username: string): string => `${username}-password`
 
 /** An error reply: the status, a JSON `{detail, code}` body, and WWW-Authenticate on a 401. */
-function assertError(r: Reply, status: number, detail?: string | RegExp, code?: string): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.match(r.headers.get('content-type') ?? '', /^application\/json/)
-  assert.deepEqual(Object.keys(r.body).sort(), ['code', 'detail'])
-  if (typeof detail === 'string') assert.equal(r.body.detail, detail)
-  else if (detail !== undefined) assert.match(r.body.detail, detail)
-  if (code !== undefined) assert.equal(r.body.code, code)
-  if (status === 401) assert.equal(r.headers.get('www-authenticate'), 'Bearer')
-}
-
 const whoami = (url: string, token: string) => call(url, 'GET', '/api/v1/users/whoami', { token })
 const refresh = (url: string, token: string) => call(url, 'POST', '/api/v1/refresh', { form: { refresh_token: token } })
 const patchUser = (url: string, token: string, id: string, json: Record<string, unknown>) =>
@@ -103,14 +93,14 @@ test('LANGFLOW_NEW_USER_IS_ACTIVE=true: new users are active and can log in at o
 test('anonymous and non-superuser creation is refused by default; a body that is not a JSON object is a 422', async (t) => {
   const { url } = await startServer(t)
   const admin = await login(url)
-  assertError(await call(url, 'POST', '/api/v1/users/', { json: { username: 'mallory', password: 'mallory-password' } }), 403, 'Public user registration is disabled.', 'SIGNUP_DISABLED')
+  assertError(await call(url, 'POST', '/api/v1/users/', { json: { username: 'mallory', password: 'mallory-password' } }), 403, 'SIGNUP_DISABLED', 'Public user registration is disabled.')
 
   await activeUser(url, admin.access, 'erin')
   const erin = await login(url, 'erin', passwordOf('erin'))
-  assertError(await call(url, 'POST', '/api/v1/users/', { token: erin.access, json: { username: 'mallory', password: 'mallory-password' } }), 403, 'Public user registration is disabled.')
+  assertError(await call(url, 'POST', '/api/v1/users/', { token: erin.access, json: { username: 'mallory', password: 'mallory-password' } }), 403, undefined, 'Public user registration is disabled.')
 
   // Bodies that are not a JSON object, even from the superuser.
-  assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, form: { username: 'mallory', password: 'mallory-password' } }), 422, undefined, 'INVALID_INPUT')
+  assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, form: { username: 'mallory', password: 'mallory-password' } }), 422, 'INVALID_INPUT', undefined)
   assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: [{ username: 'mallory', password: 'mallory-password' }] }), 422)
   assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, headers: { 'content-type': 'text/plain' } }), 422)
   assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username: 'mallory', password: 'mallory-password', optins: [1] } }), 422)
@@ -127,28 +117,25 @@ test('LANGFLOW_ENABLE_SIGNUP=true: anyone may sign up, always inactive and never
   assert.equal(r.body.username, 'frank')
   assert.equal(r.body.is_active, false)
   assert.equal(r.body.is_superuser, false)
-  assertError(await loginReply(url, 'frank', 'frank-password'), 400, 'Waiting for approval')
+  assertError(await loginReply(url, 'frank', 'frank-password'), 400, undefined, 'Waiting for approval')
   assertError(await call(url, 'POST', '/api/v1/users/', { form: { username: 'gina', password: 'gina-password' } }), 422)
 
   // Langflow newest: sign-up is for AUTO_LOGIN=false only.
   const auto = await startServer(t, { env: testEnv({ LANGFLOW_ENABLE_SIGNUP: 'true', LANGFLOW_AUTO_LOGIN: 'true' }) })
-  assertError(await call(auto.url, 'POST', '/api/v1/users/', { json: { username: 'frank', password: 'frank-password' } }), 403, 'Public user registration is disabled.')
+  assertError(await call(auto.url, 'POST', '/api/v1/users/', { json: { username: 'frank', password: 'frank-password' } }), 403, undefined, 'Public user registration is disabled.')
 })
 
 test('usernames are unique after NFKC and case folding, and stored trimmed in NFKC form', async (t) => {
   const { url } = await startServer(t)
   const admin = await login(url)
   for (const username of ['admin', 'ADMIN', 'Admin', 'ａｄｍｉｎ', 'ＡＤＭＩＮ', '  admin  ']) {
-    assertError(
-      await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password: 'another-password' } }),
-      400, 'This username is unavailable.', 'USERNAME_TAKEN',
-    )
+    assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password: 'another-password' } }), 400, 'USERNAME_TAKEN', 'This username is unavailable.')
   }
   const hank = await createUser(url, admin.access, '  ｈａｎｋ ')
   assert.equal(hank.username, 'hank')
-  assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username: 'Hank', password: 'another-password' } }), 400, 'This username is unavailable.')
+  assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username: 'Hank', password: 'another-password' } }), 400, undefined, 'This username is unavailable.')
   // Renaming onto a taken name is refused the same way; a case change of one's own name is not.
-  assertError(await patchUser(url, admin.access, hank.id, { username: 'ADMIN' }), 400, 'This username is unavailable.')
+  assertError(await patchUser(url, admin.access, hank.id, { username: 'ADMIN' }), 400, undefined, 'This username is unavailable.')
   const renamed = await patchUser(url, admin.access, hank.id, { username: 'HANK' })
   assert.equal(renamed.status, 200, JSON.stringify(renamed.body))
   assert.equal(renamed.body.username, 'HANK')
@@ -162,13 +149,13 @@ test('password rules: at least 8 characters, at most 72 UTF-8 bytes, on creation
   const create = (username: string, password: unknown) =>
     call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password } })
 
-  assertError(await create('ivan', 'short-7'), 422, /at least 8/, 'WEAK_PASSWORD')
-  assertError(await create('ivan', '😀'.repeat(7)), 422, /at least 8/, 'WEAK_PASSWORD') // 7 characters, 14 UTF-16 units
+  assertError(await create('ivan', 'short-7'), 422, 'WEAK_PASSWORD', /at least 8/)
+  assertError(await create('ivan', '😀'.repeat(7)), 422, 'WEAK_PASSWORD', /at least 8/) // 7 characters, 14 UTF-16 units
   const tooLong = 'é'.repeat(40) // 40 characters, 80 bytes
-  assertError(await create('ivan', tooLong), 422, /72/, 'WEAK_PASSWORD')
-  assertError(await create('ivan', 'a'.repeat(73)), 422, /72/)
-  assertError(await create('ivan', undefined), 422, undefined, 'INVALID_INPUT')
-  assertError(await create('ivan', 12345678), 422, undefined, 'INVALID_INPUT')
+  assertError(await create('ivan', tooLong), 422, 'WEAK_PASSWORD', /72/)
+  assertError(await create('ivan', 'a'.repeat(73)), 422, undefined, /72/)
+  assertError(await create('ivan', undefined), 422, 'INVALID_INPUT', undefined)
+  assertError(await create('ivan', 12345678), 422, 'INVALID_INPUT', undefined)
 
   // The limits themselves are allowed: 8 characters, and exactly 72 bytes.
   assert.equal((await create('ivan', 'eight-ch')).status, 201)
@@ -177,8 +164,8 @@ test('password rules: at least 8 characters, at most 72 UTF-8 bytes, on creation
   assert.equal(judy.status, 201, JSON.stringify(judy.body))
 
   // A superuser's PATCH of a password follows the same rules.
-  assertError(await patchUser(url, admin.access, judy.body.id, { password: tooLong }), 422, /72/)
-  assertError(await patchUser(url, admin.access, judy.body.id, { password: 'short' }), 422, /at least 8/)
+  assertError(await patchUser(url, admin.access, judy.body.id, { password: tooLong }), 422, undefined, /72/)
+  assertError(await patchUser(url, admin.access, judy.body.id, { password: 'short' }), 422, undefined, /at least 8/)
   await patchUser(url, admin.access, judy.body.id, { is_active: true })
   await login(url, 'judy', exactly72) // the rejected changes changed nothing
 })
@@ -187,10 +174,7 @@ test('usernames must be non-empty strings', async (t) => {
   const { url } = await startServer(t)
   const admin = await login(url)
   for (const username of ['', '   ', '\u3000', undefined, null, 42, 'tab\there']) {
-    assertError(
-      await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password: 'fine-password' } }),
-      422, undefined, 'INVALID_INPUT',
-    )
+    assertError(await call(url, 'POST', '/api/v1/users/', { token: admin.access, json: { username, password: 'fine-password' } }), 422, 'INVALID_INPUT', undefined)
   }
   const list = await call(url, 'GET', '/api/v1/users/', { token: admin.access })
   assert.equal(list.body.total_count, 1)
@@ -202,9 +186,9 @@ test('an inactive user: waiting for approval before the first login, inactive af
   const kim = await createUser(url, admin.access, 'kim')
   assert.equal(kim.is_active, false)
 
-  assertError(await loginReply(url, 'kim', passwordOf('kim')), 400, 'Waiting for approval', 'WAITING_FOR_APPROVAL')
+  assertError(await loginReply(url, 'kim', passwordOf('kim')), 400, 'WAITING_FOR_APPROVAL', 'Waiting for approval')
   // Without the right password nothing about the account is revealed.
-  assertError(await loginReply(url, 'kim', 'wrong-password'), 401, 'Incorrect username or password', 'INVALID_CREDENTIALS')
+  assertError(await loginReply(url, 'kim', 'wrong-password'), 401, 'INVALID_CREDENTIALS', 'Incorrect username or password')
 
   assert.equal((await patchUser(url, admin.access, kim.id, { is_active: true })).status, 200)
   const tokens = await login(url, 'kim', passwordOf('kim'))
@@ -213,8 +197,8 @@ test('an inactive user: waiting for approval before the first login, inactive af
   assert.notEqual(me.body.last_login_at, null, 'login records last_login_at')
 
   assert.equal((await patchUser(url, admin.access, kim.id, { is_active: false })).status, 200)
-  assertError(await loginReply(url, 'kim', passwordOf('kim')), 401, 'Inactive user', 'INACTIVE_USER')
-  assertError(await loginReply(url, 'kim', 'wrong-password'), 401, 'Incorrect username or password')
+  assertError(await loginReply(url, 'kim', passwordOf('kim')), 401, 'INACTIVE_USER', 'Inactive user')
+  assertError(await loginReply(url, 'kim', 'wrong-password'), 401, undefined, 'Incorrect username or password')
 })
 
 test('whoami answers the caller; without a credential, or with a bad one, it is a 401', async (t) => {
@@ -226,7 +210,7 @@ test('whoami answers the caller; without a credential, or with a bad one, it is 
   assert.equal(me.body.is_superuser, true)
   assert.equal(me.body.is_active, true)
 
-  assertError(await call(url, 'GET', '/api/v1/users/whoami'), 401, 'No authentication credentials provided', 'NOT_AUTHENTICATED')
+  assertError(await call(url, 'GET', '/api/v1/users/whoami'), 401, 'NOT_AUTHENTICATED', 'No authentication credentials provided')
   assertError(await whoami(url, 'not-a-jwt'), 401)
   assertError(await whoami(url, admin.access.slice(0, -4) + 'AAAA'), 401)
   assertError(await whoami(url, admin.refresh), 401) // a refresh token is not an access token
@@ -264,7 +248,7 @@ test('listing users: superuser only, paging, case-insensitive substring search, 
   assert.equal((await list('?search=list&limit=1')).body.users.length, 1)
 
   for (const query of ['?skip=-1', '?skip=abc', '?limit=1.5', '?limit=-5', '?skip=1&skip=2', '?limit=', '?search=a&search=b']) {
-    assertError(await list(query), 422, undefined, 'INVALID_INPUT')
+    assertError(await list(query), 422, 'INVALID_INPUT', undefined)
   }
   // Langflow has no largest page: a client asking for 10,000 gets the largest we serve.
   const everything = await list('?limit=10000')
@@ -273,7 +257,7 @@ test('listing users: superuser only, paging, case-insensitive substring search, 
 
   await patchUser(url, admin.access, ids[1], { is_active: true })
   const member = await login(url, all.body.users[1].username, passwordOf(all.body.users[1].username))
-  assertError(await list('', member.access), 403, undefined, 'NOT_SUPERUSER')
+  assertError(await list('', member.access), 403, 'NOT_SUPERUSER', undefined)
   assertError(await call(url, 'GET', '/api/v1/users/'), 401)
 })
 
@@ -284,11 +268,11 @@ test('PATCH by a regular user: only their own profile, never privileges or a pas
   const mo = await activeUser(url, admin.access, 'mo')
   const token = (await login(url, 'lena', passwordOf('lena'))).access
 
-  assertError(await patchUser(url, token, mo.id, { profile_image: 'x.svg' }), 403, 'Permission denied', 'FORBIDDEN')
-  assertError(await patchUser(url, token, lena.id, { is_superuser: true }), 403, 'Permission denied')
-  assertError(await patchUser(url, token, lena.id, { is_superuser: false }), 403, 'Permission denied')
+  assertError(await patchUser(url, token, mo.id, { profile_image: 'x.svg' }), 403, 'FORBIDDEN', 'Permission denied')
+  assertError(await patchUser(url, token, lena.id, { is_superuser: true }), 403, undefined, 'Permission denied')
+  assertError(await patchUser(url, token, lena.id, { is_superuser: false }), 403, undefined, 'Permission denied')
   assertError(await patchUser(url, token, lena.id, { is_active: true }), 403)
-  assertError(await patchUser(url, token, lena.id, { password: 'lena-new-password' }), 400, "You can't change your password here", 'PASSWORD_CHANGE_NOT_ALLOWED')
+  assertError(await patchUser(url, token, lena.id, { password: 'lena-new-password' }), 400, 'PASSWORD_CHANGE_NOT_ALLOWED', "You can't change your password here")
 
   const own = await patchUser(url, token, lena.id, { profile_image: 'Space/046-Rocket.svg', optins: { github_starred: true, dialog_dismissed: false } })
   assert.equal(own.status, 200, JSON.stringify(own.body))
@@ -304,7 +288,7 @@ test('PATCH by a regular user: only their own profile, never privileges or a pas
   const moNow = await call(url, 'GET', '/api/v1/users/?search=mo', { token: admin.access })
   assert.equal(moNow.body.users[0].profile_image, null)
   await login(url, 'lena', passwordOf('lena'))
-  assertError(await patchUser(url, admin.access, '00000000-0000-0000-0000-000000000000', { profile_image: 'x.svg' }), 404, 'User not found', 'USER_NOT_FOUND')
+  assertError(await patchUser(url, admin.access, '00000000-0000-0000-0000-000000000000', { profile_image: 'x.svg' }), 404, 'USER_NOT_FOUND', 'User not found')
 })
 
 test('PATCH by a superuser: no self-deactivation, never zero active superusers, privileges apply at once', async (t) => {
@@ -312,8 +296,8 @@ test('PATCH by a superuser: no self-deactivation, never zero active superusers, 
   const admin = await login(url)
   const adminId = (await whoami(url, admin.access)).body.id
 
-  assertError(await patchUser(url, admin.access, adminId, { is_active: false }), 403, undefined, 'FORBIDDEN')
-  assertError(await patchUser(url, admin.access, adminId, { is_superuser: false }), 409, undefined, 'LAST_SUPERUSER')
+  assertError(await patchUser(url, admin.access, adminId, { is_active: false }), 403, 'FORBIDDEN', undefined)
+  assertError(await patchUser(url, admin.access, adminId, { is_superuser: false }), 409, 'LAST_SUPERUSER', undefined)
   const still = await whoami(url, admin.access)
   assert.equal(still.body.is_superuser, true)
   assert.equal(still.body.is_active, true)
@@ -329,7 +313,7 @@ test('PATCH by a superuser: no self-deactivation, never zero active superusers, 
   assert.equal((await call(url, 'GET', '/api/v1/users/', { token: niaToken })).status, 200)
 
   // nia is now the last active superuser.
-  assertError(await patchUser(url, niaToken, nia.id, { is_superuser: false }), 409, undefined, 'LAST_SUPERUSER')
+  assertError(await patchUser(url, niaToken, nia.id, { is_superuser: false }), 409, 'LAST_SUPERUSER', undefined)
   assertError(await patchUser(url, niaToken, nia.id, { is_superuser: false, is_active: false }), 403)
   assert.equal((await whoami(url, niaToken)).body.is_superuser, true)
 })
@@ -341,7 +325,7 @@ test('a superuser sets another user\'s password: the new one logs in, the old on
   const r = await patchUser(url, admin.access, omar.id, { password: 'omar-new-password' })
   assert.equal(r.status, 200, JSON.stringify(r.body))
   assert.deepEqual(Object.keys(r.body).sort(), USER_READ_KEYS)
-  assertError(await loginReply(url, 'omar', passwordOf('omar')), 401, 'Incorrect username or password')
+  assertError(await loginReply(url, 'omar', passwordOf('omar')), 401, undefined, 'Incorrect username or password')
   const tokens = await login(url, 'omar', 'omar-new-password')
   assert.equal((await whoami(url, tokens.access)).body.id, omar.id)
 })
@@ -389,7 +373,7 @@ test('deleting a user revokes every session and API key of that user at once', a
   assert.deepEqual((await call(url, 'DELETE', `/api/v1/users/${user.id}`, { token: admin.access })).body, { detail: 'User deleted' })
   await assertSessionsDead(url, sessions)
   assertError(await call(url, 'GET', '/api/v1/users/whoami', { headers: { 'x-api-key': key.body.api_key } }), 401)
-  assertError(await loginReply(url, 'ravi', passwordOf('ravi')), 401, 'Incorrect username or password')
+  assertError(await loginReply(url, 'ravi', passwordOf('ravi')), 401, undefined, 'Incorrect username or password')
 })
 
 test('reset-password: only one\'s own, with the current password; other sessions end, this one stays', async (t) => {
@@ -401,12 +385,12 @@ test('reset-password: only one\'s own, with the current password; other sessions
   const reset = (token: string, id: string, json: Record<string, unknown>) =>
     call(url, 'PATCH', `/api/v1/users/${id}/reset-password`, { token, json })
 
-  assertError(await reset(mine.access, adminId, { current_password: passwordOf('sam'), password: 'sam-new-password' }), 404, "You can't change another user's password", 'USER_NOT_FOUND')
-  assertError(await reset(admin.access, sam.id, { current_password: ADMIN.password, password: 'sam-new-password' }), 404, "You can't change another user's password")
-  assertError(await reset(mine.access, sam.id, { current_password: 'not-my-password', password: 'sam-new-password' }), 400, 'Current password is incorrect', 'WRONG_CURRENT_PASSWORD')
-  assertError(await reset(mine.access, sam.id, { current_password: passwordOf('sam'), password: passwordOf('sam') }), 400, "You can't use your current password", 'SAME_PASSWORD')
-  assertError(await reset(mine.access, sam.id, { current_password: passwordOf('sam'), password: 'short' }), 422, undefined, 'WEAK_PASSWORD')
-  assertError(await reset(mine.access, sam.id, { password: 'sam-new-password' }), 422, undefined, 'INVALID_INPUT')
+  assertError(await reset(mine.access, adminId, { current_password: passwordOf('sam'), password: 'sam-new-password' }), 404, 'USER_NOT_FOUND', "You can't change another user's password")
+  assertError(await reset(admin.access, sam.id, { current_password: ADMIN.password, password: 'sam-new-password' }), 404, undefined, "You can't change another user's password")
+  assertError(await reset(mine.access, sam.id, { current_password: 'not-my-password', password: 'sam-new-password' }), 400, 'WRONG_CURRENT_PASSWORD', 'Current password is incorrect')
+  assertError(await reset(mine.access, sam.id, { current_password: passwordOf('sam'), password: passwordOf('sam') }), 400, 'SAME_PASSWORD', "You can't use your current password")
+  assertError(await reset(mine.access, sam.id, { current_password: passwordOf('sam'), password: 'short' }), 422, 'WEAK_PASSWORD', undefined)
+  assertError(await reset(mine.access, sam.id, { password: 'sam-new-password' }), 422, 'INVALID_INPUT', undefined)
   // None of the refusals ended a session.
   for (const s of sessions) assert.equal((await whoami(url, s.access)).status, 200)
 
@@ -420,7 +404,7 @@ test('reset-password: only one\'s own, with the current password; other sessions
   assert.equal((await whoami(url, mine.access)).status, 200, 'the session that made the change stays signed in')
   assert.equal((await refresh(url, mine.refresh)).status, 200)
 
-  assertError(await loginReply(url, 'sam', passwordOf('sam')), 401, 'Incorrect username or password')
+  assertError(await loginReply(url, 'sam', passwordOf('sam')), 401, undefined, 'Incorrect username or password')
   assert.equal((await whoami(url, (await login(url, 'sam', 'sam-new-password')).access)).status, 200)
 })
 
@@ -432,17 +416,17 @@ test('DELETE /users/{id}: superuser only, never oneself, 404 for an unknown id',
   const uma = await createUser(url, admin.access, 'uma')
   const taraToken = (await login(url, 'tara', passwordOf('tara'))).access
 
-  assertError(await call(url, 'DELETE', `/api/v1/users/${uma.id}`, { token: taraToken }), 403, undefined, 'NOT_SUPERUSER')
+  assertError(await call(url, 'DELETE', `/api/v1/users/${uma.id}`, { token: taraToken }), 403, 'NOT_SUPERUSER', undefined)
   assertError(await call(url, 'DELETE', `/api/v1/users/${uma.id}`), 401)
-  assertError(await call(url, 'DELETE', `/api/v1/users/${adminId}`, { token: admin.access }), 400, "You can't delete your own user account", 'SELF_DELETE')
-  assertError(await call(url, 'DELETE', '/api/v1/users/00000000-0000-0000-0000-000000000000', { token: admin.access }), 404, 'User not found')
+  assertError(await call(url, 'DELETE', `/api/v1/users/${adminId}`, { token: admin.access }), 400, 'SELF_DELETE', "You can't delete your own user account")
+  assertError(await call(url, 'DELETE', '/api/v1/users/00000000-0000-0000-0000-000000000000', { token: admin.access }), 404, undefined, 'User not found')
   assert.equal((await call(url, 'GET', '/api/v1/users/', { token: admin.access })).body.total_count, 3, 'nothing was deleted yet')
 
   const r = await call(url, 'DELETE', `/api/v1/users/${uma.id}`, { token: admin.access })
   assert.equal(r.status, 200)
   assert.deepEqual(r.body, { detail: 'User deleted' })
-  assertError(await call(url, 'DELETE', `/api/v1/users/${uma.id}`, { token: admin.access }), 404, 'User not found')
-  assertError(await patchUser(url, admin.access, uma.id, { is_active: true }), 404, 'User not found')
+  assertError(await call(url, 'DELETE', `/api/v1/users/${uma.id}`, { token: admin.access }), 404, undefined, 'User not found')
+  assertError(await patchUser(url, admin.access, uma.id, { is_active: true }), 404, undefined, 'User not found')
   const left = await call(url, 'GET', '/api/v1/users/', { token: admin.access })
   assert.deepEqual(left.body.users.map((u: { username: string }) => u.username).sort(), ['admin', 'tara'])
   // The name is free again.
@@ -481,7 +465,7 @@ test('two users renamed to the same name at the same moment: one 200, one 400, n
     patchUser(url, admin.access, dave.id, { username: 'Same', password: 'new-password-2' }),
   ])
   assert.deepEqual(replies.map((r) => r.status).sort(), [200, 400])
-  assertError(replies.find((r) => r.status === 400) as Reply, 400, 'This username is unavailable.')
+  assertError(replies.find((r) => r.status === 400) as Reply, 400, undefined, 'This username is unavailable.')
 })
 
 test('a self-service password change still hashing when an admin resets the password does not overwrite the reset', async (t) => {

@@ -3,6 +3,8 @@
 // answer to another; its preflights are answered here. Any other origin's preflight is a 403.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AuthError } from '../core/errors.ts'
+import { errorReply, sendJson } from './error-writer.ts'
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Last-Event-ID'
@@ -19,9 +21,8 @@ export function createCors(allowedOrigins: readonly string[]) {
     if (allowed.size > 0) res.setHeader('Vary', 'Origin')
     if (origin === undefined || !allowed.has(origin)) {
       if (!preflight) return false
-      const body = JSON.stringify({ detail: 'This origin may not call the API from a browser (see AUTHDOCK_CORS_ORIGINS)', code: 'FORBIDDEN' })
-      res.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
-      res.end(body)
+      const reply = errorReply(new AuthError('FORBIDDEN', 'This origin may not call the API from a browser (see AUTHDOCK_CORS_ORIGINS)'))
+      sendJson(res, reply.status, reply.headers, reply.body)
       return true
     }
     res.setHeader('Access-Control-Allow-Origin', origin)

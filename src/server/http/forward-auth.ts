@@ -4,11 +4,10 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
-import type { AuthCore } from '../core/core.ts'
 import { isCrossSiteWrite } from '../core/cross-site.ts'
 import type { BrowserRequest } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
-import { accessCookieOf } from './credentials.ts'
+import type { Credential } from './credentials.ts'
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name]
@@ -38,8 +37,8 @@ export function originalRequest(req: IncomingMessage): BrowserRequest {
  * such as a form another page posts with the admin's cookie. Bearer and API-key callers are
  * never browsers acting on their own, and are not affected.
  */
-export function forwardAuthReply(core: AuthCore, principal: Principal, req: IncomingMessage) {
-  if (accessCookieOf(core, req) !== undefined && isCrossSiteWrite(originalRequest(req))) {
+export function forwardAuthReply(principal: Principal, credential: Credential | null, req: IncomingMessage) {
+  if (credential === 'cookie' && isCrossSiteWrite(originalRequest(req))) {
     throw new AuthError('FORBIDDEN', 'A cross-site request authenticated by cookie may not change anything: it must come from the protected app\'s own pages')
   }
   const { user } = principal

@@ -1,5 +1,5 @@
 // The browser-facing hardening headers, in one place: every answer gets the API set (set before
-// routing, so the Express routes and the node:http fast path alike carry it); the console's own
+// routing, so every route and error carries it); the console's own
 // files get a CSP that lets them load their same-origin script and style and nothing else.
 
 import type { ServerResponse } from 'node:http'
