@@ -1,6 +1,6 @@
 // Property-based fuzzing (fast-check) of every endpoint: arbitrary JSON, form and raw bodies,
 // query strings, headers, cookies and path ids. Whatever comes in, the answer is the route's own
-// 2xx/3xx or a JSON 4xx {detail, code}, never a 5xx or a dropped connection; the server still
+// 2xx/3xx or a JSON 4xx ({detail, code}, or OAuth's {error, error_description}), never a 5xx or a dropped connection; the server still
 // answers health after each route, and afterwards every stored row is complete and valid.
 
 import assert from 'node:assert/strict'
@@ -95,8 +95,10 @@ test('fuzzing every endpoint: JSON 4xx or the documented success, never a 5xx, a
         const type = a.headers.get('content-type') ?? ''
         if (a.status >= 400) {
           assert.match(type, /^application\/json/, `${method} ${path}: ${a.status} not JSON`)
-          assert.equal(typeof a.body?.code, 'string', `${method} ${path}: ${a.text.slice(0, 200)}`)
-          assert.notEqual(a.body?.detail, undefined)
+          // The OAuth endpoints answer in OAuth's words (RFC 6749 §5.2), the others in Langflow's.
+          const [code, detail] = template.includes('/oauth/') ? ['error', 'error_description'] : ['code', 'detail']
+          assert.equal(typeof a.body?.[code], 'string', `${method} ${path}: ${a.text.slice(0, 200)}`)
+          assert.notEqual(a.body?.[detail], undefined)
         } else if (a.status !== 204 && a.status !== 304 && !/event-stream|csv|ndjson/.test(type)) {
           assert.match(type, /^application\/json/, `${method} ${path}: ${a.status} ${type}`)
         }

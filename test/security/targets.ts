@@ -20,7 +20,8 @@ export interface Target {
 const HUGE = 60_000
 
 const jsonError = (a: Answer) => typeof a.body === 'object' && a.body !== null && typeof a.body.code === 'string' && a.body.detail !== undefined
-const unauthorized = (a: Answer) => a.status === 401 && jsonError(a) && a.headers.get('www-authenticate') === 'Bearer'
+/** RFC 6750 §3.1: a credential that was sent and is no good says invalid_token. */
+const unauthorized = (a: Answer) => a.status === 401 && jsonError(a) && /^Bearer error="invalid_token", error_description="[^"]*"$/.test(a.headers.get('www-authenticate') ?? '')
 const tooLarge = (a: Answer, token: string) => token.length > HUGE && (a.status === 413 || a.status === 400) && jsonError(a)
 
 /** `apiKey` is a valid key of a superuser: introspection needs a trusted caller to reach the token. */

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { call, decodeJwt, login, manualClock, startServer } from '../helpers.ts'
+import { call, decodeJwt, login, manualClock, startServer, assertError } from '../helpers.ts'
 import type { Reply } from '../helpers.ts'
 
 const MINUTE = 60_000
@@ -19,12 +19,6 @@ interface EventView {
   ip: string | null
   user_agent: string | null
   detail: Record<string, unknown>
-}
-
-function assertError(r: Reply, status: number, code: string, detail?: RegExp): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.equal(r.body?.code, code, JSON.stringify(r.body))
-  if (detail !== undefined) assert.match(r.body.detail, detail)
 }
 
 const failLogin = (url: string, username: string, agent = 'test-agent') =>

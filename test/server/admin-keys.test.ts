@@ -259,20 +259,20 @@ test('what the environment pins is refused with 409 ENV_PINNED naming the variab
   const before = server.core.keys.list().map((k) => `${k.kid}:${k.state}`)
 
   const switched = await call(url, 'PUT', '/api/v1/admin/algorithm', { token: admin.access, json: { algorithm: 'RS256' } })
-  assertError(switched, 409, 'ENV_PINNED', /LANGFLOW_ALGORITHM/)
+  assertError(switched, 409, 'ENV_PINNED', /LANGFLOW_ALGORITHM/, ['variable'])
   assert.equal(switched.body.variable, 'LANGFLOW_ALGORITHM')
   assert.equal((await call(url, 'PUT', '/api/v1/admin/algorithm', { token: admin.access, json: { algorithm: 'HS256' } })).status, 200, 'the pinned value itself is fine')
 
   for (const json of [undefined, { revoke_sessions: true, confirm: 'revoke-all' }]) {
     const r = await rotate(url, admin.access, json)
-    assertError(r, 409, 'ENV_PINNED', /LANGFLOW_SECRET_KEY/)
+    assertError(r, 409, 'ENV_PINNED', /LANGFLOW_SECRET_KEY/, ['variable'])
     assert.equal(r.body.variable, 'LANGFLOW_SECRET_KEY')
   }
   const imported = await importKey(url, admin.access, { algorithm: 'HS256', secret: randomBytes(32).toString('base64url') })
-  assertError(imported, 409, 'ENV_PINNED')
+  assertError(imported, 409, 'ENV_PINNED', undefined, ['variable'])
   assert.equal(imported.body.variable, 'LANGFLOW_SECRET_KEY')
   const importedRsa = await importKey(url, admin.access, { algorithm: 'RS256', private_key: 'whatever' })
-  assertError(importedRsa, 409, 'ENV_PINNED')
+  assertError(importedRsa, 409, 'ENV_PINNED', undefined, ['variable'])
   assert.equal(importedRsa.body.variable, 'LANGFLOW_ALGORITHM')
 
   assert.deepEqual(server.core.keys.list().map((k) => `${k.kid}:${k.state}`), before, 'the ring is untouched')

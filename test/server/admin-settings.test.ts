@@ -4,20 +4,13 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
-import { call, decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
-import type { Reply } from '../helpers.ts'
+import { call, decodeJwt, login, manualClock, startServer, testEnv, assertError } from '../helpers.ts'
 
 const DEFAULTS = {
   access_token_expire_seconds: { value: 3600, source: 'default', variable: 'LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 300, max: 1800 } },
   refresh_token_expire_seconds: { value: 604800, source: 'default', variable: 'LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS', unit: 'seconds', recommended: { min: 86400, max: 2592000 } },
   refresh_grace_seconds: { value: 10, source: 'default', variable: 'AUTHDOCK_REFRESH_GRACE_SECONDS', unit: 'seconds', recommended: { min: 0, max: 15 } },
   audit_retention_days: { value: 90, source: 'default', variable: 'AUTHDOCK_AUDIT_RETENTION_DAYS', unit: 'days', recommended: { min: 30, max: 365 } },
-}
-
-function assertError(r: Reply, status: number, code: string, detail?: RegExp): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.equal(r.body?.code, code, JSON.stringify(r.body))
-  if (detail !== undefined) assert.match(r.body.detail, detail)
 }
 
 const lifetimeOf = (token: string): number => {
@@ -86,7 +79,7 @@ test('a variable set in the environment shows source "env" and cannot be changed
 
   for (const json of [{ access_token_expire_seconds: 900 }, { refresh_grace_seconds: 5, access_token_expire_seconds: 900 }]) {
     const r = await patchSettings(url, admin.access, json)
-    assertError(r, 409, 'ENV_PINNED', /LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS/)
+    assertError(r, 409, 'ENV_PINNED', /LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS/, ['variable'])
     assert.equal(r.body.variable, 'LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS')
   }
   assert.deepEqual((await getSettings(url, admin.access)).body, settings, 'the unpinned field of the refused request was not saved either')

@@ -2,18 +2,12 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { call, decodeJwt, login, manualClock, startServer } from '../helpers.ts'
-import type { Reply, Tokens } from '../helpers.ts'
+import { call, decodeJwt, login, manualClock, startServer, assertError } from '../helpers.ts'
+import type { Tokens } from '../helpers.ts'
 
 const ADMIN_USER_KEYS = [
   'create_at', 'id', 'is_active', 'is_superuser', 'last_login_at', 'locked_until', 'optins', 'profile_image', 'store_api_key', 'updated_at', 'username',
 ]
-
-function assertError(r: Reply, status: number, code: string, detail?: RegExp): void {
-  assert.equal(r.status, status, JSON.stringify(r.body))
-  assert.equal(r.body?.code, code, JSON.stringify(r.body))
-  if (detail !== undefined) assert.match(r.body.detail, detail)
-}
 
 const whoami = (url: string, token: string) => call(url, 'GET', '/api/v1/users/whoami', { token })
 const sidOf = (tokens: Tokens): string => decodeJwt(tokens.access).payload.sid as string

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { SignJWT, createRemoteJWKSet, exportJWK, jwtVerify } from 'jose'
-import { call, decodeJwt, login, startServer, testEnv } from '../helpers.ts'
+import { call, decodeJwt, login, startServer, testEnv, assertChallenge, assertError } from '../helpers.ts'
 import type { Running } from '../helpers.ts'
 
 const ALGS = ['HS256', 'RS256', 'RS512'] as const
@@ -30,7 +30,7 @@ async function expect401(url: string, token: string, label: string): Promise<voi
   for (const r of [viaHeader, viaCookie]) {
     assert.equal(r.status, 401, `${label}: ${r.status} ${JSON.stringify(r.body)}`)
     assert.equal(typeof r.body.detail, 'string', label)
-    assert.equal(r.headers.get('www-authenticate'), 'Bearer', label)
+    assertChallenge(r.headers, r.status, r.body.code, label)
   }
 }
 
@@ -172,8 +172,7 @@ test('no credential at all is a 401 JSON with WWW-Authenticate; a token in the U
   for (const path of ['/api/v1/users/whoami', `/api/v1/users/whoami?token=${tokens.access}`, `/api/v1/users/whoami?access_token=${tokens.access}`]) {
     const r = await call(url, 'GET', path)
     assert.equal(r.status, 401)
-    assert.equal(r.body.detail, 'No authentication credentials provided')
-    assert.equal(r.headers.get('www-authenticate'), 'Bearer')
+    assertError(r, 401, 'NOT_AUTHENTICATED', 'No authentication credentials provided')
   }
   // A non-Bearer Authorization scheme is not a credential.
   assert.equal((await call(url, 'GET', '/api/v1/users/whoami', { headers: { authorization: `Basic ${tokens.access}` } })).status, 401)

@@ -64,7 +64,7 @@ export const statusFor: Record<AuthErrorCode, number> = {
 const INVALID_CREDENTIAL = new Set<AuthErrorCode>(['INVALID_TOKEN', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'INVALID_API_KEY', 'API_KEY_EXPIRED', 'DUPLICATE_COOKIE'])
 /** The credential is good and lacks the rights: RFC 6750's insufficient_scope. */
 const LACKING_RIGHTS = new Set<AuthErrorCode>(['NOT_SUPERUSER'])
-const BAD_INPUT = new Set<AuthErrorCode>(['INVALID_INPUT', 'UNSUPPORTED_MEDIA_TYPE', 'BODY_TOO_LARGE', 'BAD_REQUEST', 'CONFIRMATION_REQUIRED'])
+const BAD_INPUT = new Set<AuthErrorCode>(['INVALID_INPUT', 'CONFIRMATION_REQUIRED'])
 
 /** RFC 6749 §5.2 / RFC 6750 §3.1 error names for our codes. */
 function oauthErrorOf(code: AuthErrorCode, status: number): string {

@@ -48,9 +48,10 @@ export function readBody(req: IncomingMessage, res: ServerResponse, media: BodyM
   if (type === undefined) return Promise.resolve(undefined)
   const parser = type === 'application/json' ? parseJson : type === 'application/x-www-form-urlencoded' && media === 'form-or-json' ? parseForm : null
   if (parser === null) {
-    const taken = media === 'form-or-json' ? 'application/x-www-form-urlencoded or application/json' : 'application/json'
-    // Read as nothing, a body of another type would be answered as if fields were missing.
-    return Promise.reject(new AuthError('UNSUPPORTED_MEDIA_TYPE', `${type} is not accepted here: send ${taken}`))
+    // FastAPI (and so Langflow) answers a body its JSON model cannot read with 422; a route that
+    // also takes a form says which types it reads, with 415.
+    if (media === 'json') return Promise.reject(new AuthError('INVALID_INPUT', `The request body must be a JSON object (application/json), not ${type}`))
+    return Promise.reject(new AuthError('UNSUPPORTED_MEDIA_TYPE', `${type} is not accepted here: send application/x-www-form-urlencoded or application/json`))
   }
   return new Promise((resolve, reject) => {
     parser(req, res, (err) => (err === undefined ? resolve((req as IncomingMessage & { body?: unknown }).body) : reject(parserError(err))))
@@ -76,7 +77,7 @@ function problemOf(error: z.ZodError, where: string): string {
   const path = issue.path.map(String).join('.')
   if (path === '') return where === 'body' && issue.code === 'invalid_type' ? 'The request body must be a JSON object' : issue.message
   // Our own messages name the field already ("limit must be …"); zod's do not.
-  return issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`
+  return issue.message.includes(path) ? issue.message : `${path}: ${issue.message}`
 }
 
 /** Input through its schema: the parsed value, or a 422 that says what is wrong. */

@@ -132,6 +132,7 @@ export function callerErrors(kind: CallerKind): readonly AuthErrorCode[] {
 /** Every code a route may answer: its own, its caller kind's, and bad input when it takes any. */
 export function routeErrors(r: Route): AuthErrorCode[] {
   const input: AuthErrorCode[] = r.params !== undefined || r.query !== undefined || r.body !== undefined ? ['INVALID_INPUT'] : []
+  // A charset body-parser cannot read is a 415 on any route with a body.
   const media: AuthErrorCode[] = r.body !== undefined ? ['UNSUPPORTED_MEDIA_TYPE'] : []
   return [...new Set([...callerErrors(r.caller), ...input, ...media, ...(r.errors ?? [])])]
 }

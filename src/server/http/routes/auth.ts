@@ -26,7 +26,9 @@ const loginForm = z.object({
   refresh_token: S.text('refresh_token').optional().describe('With grant_type=refresh_token, for clients without the cookie'),
 })
 
-const refreshForm = z.object({ refresh_token: S.text('refresh_token').optional().describe('For clients without the refresh cookie') })
+// Langflow reads no body here: one that is not a token (another shape, a number) is no token, and
+// the answer is the 401 of a missing one, not a 422.
+const refreshForm = z.object({ refresh_token: z.string().optional().describe('For clients without the refresh cookie') }).catch({})
 
 export function authRoutes({ core, cookies }: RouteDeps): Route[] {
   const ttl = () => ({ access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() })

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
-import packageJson from '../../../../package.json' with { type: 'json' }
+import { version } from '../../../../package.json'
 import { publicBaseUrl } from '../../core/host-policy.ts'
 import { openApiDocument } from '../openapi.ts'
 import type { Route } from '../route.ts'
@@ -60,8 +60,8 @@ export function docsRoutes({ core, listenAddress }: RouteDeps, table: () => read
       summary: 'This document: the API as OpenAPI 3.1', response: z.record(z.string(), z.unknown()),
       handler() {
         // The table is fixed once the server runs; the base URL only once it listens.
-        document ??= listenAddress() === null ? undefined : JSON.stringify(openApiDocument(table(), { version: packageJson.version, serverUrl: publicBaseUrl(core.config, listenAddress()) }))
-        const body = document ?? JSON.stringify(openApiDocument(table(), { version: packageJson.version, serverUrl: publicBaseUrl(core.config, null) }))
+        document ??= listenAddress() === null ? undefined : JSON.stringify(openApiDocument(table(), { version, serverUrl: publicBaseUrl(core.config, listenAddress()) }))
+        const body = document ?? JSON.stringify(openApiDocument(table(), { version, serverUrl: publicBaseUrl(core.config, null) }))
         return { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' }, raw: body }
       },
     }),
