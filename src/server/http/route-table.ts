@@ -30,7 +30,7 @@ export interface RouteDeps {
 }
 
 export function routeTable(deps: RouteDeps): Route[] {
-  const routes = [
+  const routes: Route[] = [
     ...wellKnownRoutes(deps),
     ...authRoutes(deps),
     ...consoleRoutes(deps),
@@ -45,5 +45,6 @@ export function routeTable(deps: RouteDeps): Route[] {
     ...adminAuditRoutes(deps),
   ]
   // The document describes the table it is part of.
-  return [...routes, ...docsRoutes(deps, () => routes)]
+  const table: Route[] = [...routes, ...docsRoutes(deps, () => table)]
+  return table
 }

@@ -26,9 +26,11 @@ const loginForm = z.object({
   refresh_token: S.text('refresh_token').optional().describe('With grant_type=refresh_token, for clients without the cookie'),
 })
 
-// Langflow reads no body here: one that is not a token (another shape, a number) is no token, and
-// the answer is the 401 of a missing one, not a 422.
-const refreshForm = z.object({ refresh_token: z.string().optional().describe('For clients without the refresh cookie') }).catch({})
+const refreshField = z.string().optional().describe('For clients without the refresh cookie')
+// Langflow's refresh reads no body: one that is not a token (another shape, a number) is no token,
+// and the answer is the 401 of a missing one, not a 422.
+const refreshForm = z.object({ refresh_token: refreshField.catch(undefined) }).catch({ refresh_token: undefined })
+const logoutForm = z.object({ refresh_token: refreshField })
 
 export function authRoutes({ core, cookies }: RouteDeps): Route[] {
   const ttl = () => ({ access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() })
@@ -64,7 +66,7 @@ export function authRoutes({ core, cookies }: RouteDeps): Route[] {
     route({
       method: 'POST', path: '/api/v1/logout', caller: 'public', tag: 'auth',
       summary: "End the caller's session and clear the token cookies",
-      body: refreshForm, bodyMedia: 'form-or-json', bodyOptional: true, response: S.message, errors: ['FORBIDDEN'],
+      body: logoutForm, bodyMedia: 'form-or-json', bodyOptional: true, response: S.message, errors: ['FORBIDDEN'],
       handler({ req, res, body, context }) {
         const sessions = new Set<string>()
         try {
