@@ -76,13 +76,7 @@ export function authRoutes(core: AuthCore, cookies: CookieJar): Router {
   })
 
   router.get('/auto_login', async (req, res) => {
-    if (!core.config.autoLogin) {
-      throw new AuthError('AUTO_LOGIN_DISABLED', { message: 'Auto login is disabled. Please enable it in the settings', auto_login: false })
-    }
-    const name = core.config.superuser
-    const user = name === null ? null : core.users.byUsername(name)
-    if (user === null || !user.isSuperuser || !user.isActive) throw new AuthError('NO_SUPERUSER', "Super user hasn't been created")
-    const tokens = await core.sessions.create(user, contextOf(req))
+    const tokens = await core.autoLogin(contextOf(req))
     // Langflow: the access cookie as a session cookie, and no refresh cookie.
     cookies.setTokens(res, { accessToken: tokens.accessToken, refreshToken: null }, { access: null, refresh: 0 })
     cookies.setApiKeyCookie(res)

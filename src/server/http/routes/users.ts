@@ -2,7 +2,6 @@
 
 import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
-import { AuthError } from '../../core/errors.ts'
 import type { UserPatch } from '../../core/users/users.ts'
 import { userRead } from '../dto.ts'
 import { resolvePrincipal } from '../credentials.ts'
@@ -30,19 +29,10 @@ export function userRoutes(core: AuthCore): Router {
   const router = Router()
   const { requireUser, requireSuperuser } = createGuards(core)
 
-  // A superuser always may; anyone else only when sign-up is on and auto-login off (Langflow newest).
+  // Who may sign up is core's signUp; a caller is optional here.
   router.post('/users/', async (req, res) => {
     const body = jsonObject(req)
-    const caller = resolvePrincipal(core, req)
-    const bySuperuser = caller?.user.isSuperuser === true
-    if (!bySuperuser && (!core.config.enableSignup || core.config.autoLogin)) {
-      throw new AuthError('SIGNUP_DISABLED', 'Public user registration is disabled.')
-    }
-    const user = await core.users.create(
-      { username: body.username, password: body.password, optins: body.optins },
-      contextOf(req),
-      caller?.user ?? null,
-    )
+    const user = await core.signUp({ username: body.username, password: body.password, optins: body.optins }, resolvePrincipal(core, req), contextOf(req))
     res.status(201).json(userRead(user))
   })
 
