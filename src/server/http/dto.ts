@@ -2,7 +2,8 @@
 // the console reads.
 
 import type { AdminApiKey, ApiKeyRead, AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
-import { toIso } from '../core/clock.ts'
+import { toIso, toSeconds } from '../core/clock.ts'
+import type { Introspection } from '../core/introspection.ts'
 import type { ChainLink } from '../core/sessions/sessions.ts'
 import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
 
@@ -106,3 +107,13 @@ export const auditRead = (e: AuditEvent): AuditEventRead => ({
   user_agent: e.userAgent,
   detail: e.detail,
 })
+
+/** RFC 7662 §2.2's claims for an active token, with Langflow's is_superuser beside them. */
+export function introspectionRead(r: Extract<Introspection, { active: true }>, issuer: string) {
+  return {
+    active: true, sub: r.userId, username: r.username, exp: toSeconds(r.expiresAt), iat: toSeconds(r.issuedAt), sid: r.sessionId, type: r.type,
+    // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
+    ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
+    iss: issuer, ...(r.tokenId === null ? {} : { jti: r.tokenId }), ...(r.kid === null ? {} : { kid: r.kid }),
+  }
+}

@@ -5,9 +5,9 @@
 import { Router } from 'express'
 import type { Request, Response } from 'express'
 import type { AuthCore } from '../../core/core.ts'
-import { AuthError } from '../../core/errors.ts'
 import type { Principal } from '../../core/authenticate.ts'
 import { resolvePrincipal } from '../credentials.ts'
+import { introspectionRead } from '../dto.ts'
 import { contextOf, field } from '../request.ts'
 import { openAuditStream } from '../sse.ts'
 import type { StreamHub } from '../sse.ts'
@@ -26,22 +26,8 @@ function tokenField(req: Request, res: Response): string | null {
   return null
 }
 
-const NOT_ALLOWED = "Only a superuser's token or API key may introspect tokens or follow revocations"
-
-/**
- * A caller who may ask about other people's tokens (core's mayIntrospect): 401 without a valid
- * credential (RFC 7662 §2.3), 403 for one the rule refuses, in OAuth's words beside ours.
- */
-function trustedCaller(core: AuthCore, req: Request): Principal {
-  // A bad credential answers as everywhere (401, a duplicated cookie cleared, a cross-site cookie 403).
-  const principal = resolvePrincipal(core, req)
-  if (principal === null) throw new AuthError('NOT_AUTHENTICATED', "A superuser's API key (x-api-key) or token is required")
-  if (!core.introspection.mayIntrospect(principal)) {
-    // RFC 6750 §3.1: a valid credential without the rights the request needs.
-    throw new AuthError('NOT_SUPERUSER', NOT_ALLOWED, { fields: { error: 'insufficient_scope', error_description: NOT_ALLOWED } })
-  }
-  return principal
-}
+/** The trusted caller (core's requireTrustedCaller); a bad credential answers as everywhere (401, a duplicated cookie cleared, a cross-site cookie 403). */
+const trustedCaller = (core: AuthCore, req: Request): Principal => core.introspection.requireTrustedCaller(resolvePrincipal(core, req))
 
 export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
   const router = Router()
@@ -52,13 +38,7 @@ export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
     if (token === null) return
     const hint = field(req, 'token_type_hint')
     const r = core.introspection.introspect(token, typeof hint === 'string' ? hint : undefined)
-    if (!r.active) return void res.json({ active: false })
-    res.json({
-      active: true, sub: r.sub, username: r.username, exp: r.exp, iat: r.iat, sid: r.sid, type: r.type,
-      // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
-      ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
-      iss: core.config.issuer, ...(r.jti === null ? {} : { jti: r.jti }), ...(r.kid === null ? {} : { kid: r.kid }),
-    })
+    res.json(r.active ? introspectionRead(r, core.config.issuer) : { active: false })
   })
 
   // Holding a token is the right to end its session: no other credential is asked (RFC 7009 §2.1
