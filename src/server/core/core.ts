@@ -132,7 +132,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       setup,
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection,
-      inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection }),
+      inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection, store }),
       keyAdmin: createKeyAdmin({ keys, sessions, signOut }),
       signOut,
       overview: createOverview({ store, clock, audit, sessions, keys }),

@@ -5,7 +5,7 @@ import { Router } from 'express'
 import type { AuthCore } from '../../core/core.ts'
 import { toIso } from '../../core/clock.ts'
 import { AuthError } from '../../core/errors.ts'
-import { sessionRead } from '../dto.ts'
+import { inspectionRead, settingChangesRead, settingsPatchOf, settingsRead } from '../dto.ts'
 import { actorOf, createGuards, jsonObject } from '../request.ts'
 import type { StreamHub } from '../sse.ts'
 import { adminApiKeyRoutes } from './admin-api-keys.ts'
@@ -40,12 +40,12 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
 
   // Token lifetimes, grace window, audit retention: what env sets is refused with ENV_PINNED.
   router.get('/settings', (_req, res) => {
-    res.json(core.settings.describe())
+    res.json(settingsRead(core.settings.describe()))
   })
 
   router.patch('/settings', (req, res) => {
-    const changed = core.settings.update(jsonObject(req), actorOf(req, res))
-    res.json({ changed, settings: core.settings.describe() })
+    const changed = core.settings.update(settingsPatchOf(jsonObject(req)), actorOf(req, res))
+    res.json({ changed: settingChangesRead(changed), settings: settingsRead(core.settings.describe()) })
   })
 
   // The console's token inspector: a superuser may learn why a token fails, which a 401 never says.
@@ -53,10 +53,7 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
     const token = jsonObject(req).token
     if (typeof token !== 'string' || token.trim() === '') throw new AuthError('INVALID_INPUT', 'token must be a non-empty string')
     if (token.length > MAX_INSPECT_LENGTH) throw new AuthError('INVALID_INPUT', `token must be at most ${MAX_INSPECT_LENGTH} characters`)
-    const r = core.inspectToken(token.trim())
-    const user = r.session === null ? null : core.users.byId(r.session.userId)
-    const now = core.clock.now()
-    res.json({ ...r, session: r.session === null ? null : sessionRead({ ...r.session, username: user?.username }, now) })
+    res.json(inspectionRead(core.inspectToken(token.trim()), core.clock.now()))
   })
 
   router.use(adminSessionRoutes(core))
