@@ -44,7 +44,6 @@ export type SettingsPatch = Readonly<Partial<Record<TunableName, unknown>>>
 export type SettingChanges = Partial<Record<TunableName, { readonly from: number; readonly to: number }>>
 const LAST_ACCESS_TTL_META = 'access_ttl_seconds'
 const LONGER_TOKENS_META = 'longer_access_tokens_until'
-const NAMES = TUNABLE_NAMES
 
 export function createRuntimeSettings(deps: { config: Config; store: Store; clock: Clock; audit: Audit }) {
   const { config, store, clock, audit } = deps
@@ -54,7 +53,7 @@ export function createRuntimeSettings(deps: { config: Config; store: Store; cloc
     refreshGraceSeconds: config.refreshGraceSeconds,
     auditRetentionDays: config.auditRetentionDays,
   }
-  const sources: Record<TunableName, Source> = Object.fromEntries(NAMES.map((n) => [n, config.sources[TUNABLES[n].variable]])) as Record<TunableName, Source>
+  const sources: Record<TunableName, Source> = Object.fromEntries(TUNABLE_NAMES.map((n) => [n, config.sources[TUNABLES[n].variable]])) as Record<TunableName, Source>
 
   // Tokens issued under an earlier, longer access lifetime outlive the current one: remember until
   // when (across restarts too, as env may have lowered it), so no key retires under them.
@@ -80,7 +79,7 @@ export function createRuntimeSettings(deps: { config: Config; store: Store; cloc
 
     describe(): Record<TunableName, SettingState> {
       return Object.fromEntries(
-        NAMES.map((n) => [n, { value: values[n], source: sources[n], variable: TUNABLES[n].variable, unit: TUNABLES[n].unit, recommended: TUNABLES[n].recommended }]),
+        TUNABLE_NAMES.map((n) => [n, { value: values[n], source: sources[n], variable: TUNABLES[n].variable, unit: TUNABLES[n].unit, recommended: TUNABLES[n].recommended }]),
       ) as Record<TunableName, SettingState>
     },
 
