@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Clock } from '../src/server/core/clock.ts'
+import type { AuthCore } from '../src/server/core/core.ts'
+import { createAuthCore } from '../src/server/core/core.ts'
+import type { AuthErrorCode } from '../src/server/core/errors.ts'
+import { AuthError } from '../src/server/core/errors.ts'
 import { createAuthServer } from '../src/server/index.ts'
 import type { AuthServer, AuthServerOptions } from '../src/server/index.ts'
 import type { StreamOptions } from '../src/server/http/sse.ts'
@@ -29,6 +33,40 @@ export function tempDir(t: TestContext | { after: (fn: () => void) => void }): s
   const dir = mkdtempSync(join(tmpdir(), 'authdock-test-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/**
+ * The core alone, without HTTP, on a real SQLite file in a temp dir; its signing key is ready.
+ * Closed when the test ends.
+ */
+export async function startCore(
+  t: TestContext,
+  options: { env?: Record<string, string | undefined>; configDir?: string; clock?: Clock; logs?: string[] } = {},
+): Promise<AuthCore> {
+  const logs = options.logs ?? []
+  const core = await createAuthCore({
+    configDir: options.configDir ?? tempDir(t),
+    env: options.env ?? testEnv(),
+    clock: options.clock,
+    log: createLogger((line) => logs.push(line)),
+  })
+  t.after(() => core.close())
+  await core.keys.pending()
+  return core
+}
+
+/**
+ * For assert.throws / assert.rejects: an AuthError with this code (and detail, when given; a
+ * RegExp is matched against a string detail).
+ */
+export function authError(code: AuthErrorCode, detail?: string | RegExp): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof AuthError, `an AuthError, not ${String(err)}`)
+    assert.equal(err.code, code, `code ${err.code}: ${JSON.stringify(err.detail)}`)
+    if (typeof detail === 'string') assert.equal(err.detail, detail)
+    else if (detail !== undefined) assert.match(String(err.detail), detail)
+    return true
+  }
 }
 
 export interface Running {

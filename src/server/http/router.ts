@@ -123,14 +123,13 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
   function authorize(r: Route, req: IncomingMessage) {
     if (r.caller === 'public') return null
     const caller = resolveCaller(core, req)
+    // The trusted-caller rule is the core's; it words its own refusals.
+    if (r.caller === 'local-app') core.introspection.requireTrustedCaller(caller?.principal ?? null)
     if (caller === null) {
       if (r.caller === 'optional') return null
-      throw new AuthError('NOT_AUTHENTICATED', r.caller === 'local-app' ? "A superuser's API key (x-api-key) or token is required" : 'No authentication credentials provided')
+      throw new AuthError('NOT_AUTHENTICATED', 'No authentication credentials provided')
     }
     if (r.caller === 'superuser' && !caller.principal.user.isSuperuser) throw new AuthError('NOT_SUPERUSER', "The user doesn't have enough privileges")
-    if (r.caller === 'local-app' && !core.introspection.mayIntrospect(caller.principal)) {
-      throw new AuthError('NOT_SUPERUSER', "Only a superuser's token or API key may introspect tokens or follow revocations")
-    }
     return caller
   }
 

@@ -3,7 +3,7 @@
 
 import { z } from 'zod'
 import { toIso } from '../../core/clock.ts'
-import { sessionRead } from '../dto.ts'
+import { inspectionRead, settingChangesRead, settingsPatchOf, settingsRead } from '../dto.ts'
 import { actorOf } from '../request.ts'
 import type { Route } from '../route.ts'
 import { route } from '../route.ts'
@@ -46,7 +46,7 @@ export function adminRoutes({ core, listenAddress }: RouteDeps): Route[] {
     route({
       method: 'GET', path: '/api/v1/admin/settings', caller: 'superuser', tag: 'admin',
       summary: 'The tunable settings, with where each value comes from', response: S.settings,
-      handler: () => ({ body: core.settings.describe() }),
+      handler: () => ({ body: settingsRead(core.settings.describe()) }),
     }),
 
     route({
@@ -57,8 +57,8 @@ export function adminRoutes({ core, listenAddress }: RouteDeps): Route[] {
       response: z.object({ changed: z.record(z.string(), z.object({ from: z.number(), to: z.number() })), settings: S.settings }),
       errors: ['ENV_PINNED'],
       handler(call) {
-        const changed = core.settings.update(call.body, actorOf(call))
-        return { body: { changed, settings: core.settings.describe() } }
+        const changed = core.settings.update(settingsPatchOf(call.body), actorOf(call))
+        return { body: { changed: settingChangesRead(changed), settings: settingsRead(core.settings.describe()) } }
       },
     }),
 
@@ -75,9 +75,7 @@ export function adminRoutes({ core, listenAddress }: RouteDeps): Route[] {
       }),
       response: S.inspection,
       handler({ body }) {
-        const r = core.inspectToken(body.token)
-        const user = r.session === null ? null : core.users.byId(r.session.userId)
-        return { body: { ...r, session: r.session === null ? null : sessionRead({ ...r.session, username: user?.username }, core.clock.now()) } }
+        return { body: inspectionRead(core.inspectToken(body.token), core.clock.now()) }
       },
     }),
   ]

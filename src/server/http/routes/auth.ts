@@ -1,7 +1,6 @@
 // Login, refresh, logout, auto-login and first-run setup, with Langflow's shapes and cookies.
 
 import { z } from 'zod'
-import { AuthError } from '../../core/errors.ts'
 import { appendCookies, REFRESH_COOKIE } from '../cookies.ts'
 import { cookieValues, decodeCookieValue, DuplicateCookieError } from '../cookie-guard.ts'
 import { accessCookieOf, bearerToken, refuseCrossSiteLogin, requireOwnOrigin, resolvePrincipal } from '../credentials.ts'
@@ -102,13 +101,7 @@ export function authRoutes({ core, cookies }: RouteDeps): Route[] {
       summary: 'Sign in as the configured superuser, when LANGFLOW_AUTO_LOGIN is on',
       response: S.tokenResponse, errors: ['AUTO_LOGIN_DISABLED', 'NO_SUPERUSER'],
       async handler({ res, context }) {
-        if (!core.config.autoLogin) {
-          throw new AuthError('AUTO_LOGIN_DISABLED', { message: 'Auto login is disabled. Please enable it in the settings', auto_login: false })
-        }
-        const name = core.config.superuser
-        const user = name === null ? null : core.users.byUsername(name)
-        if (user === null || !user.isSuperuser || !user.isActive) throw new AuthError('NO_SUPERUSER', "Super user hasn't been created")
-        const tokens = await core.sessions.create(user, context)
+        const tokens = await core.autoLogin(context)
         // Langflow: the access cookie as a session cookie, and no refresh cookie.
         cookies.setLogin(res, { accessToken: tokens.accessToken, refreshToken: null }, { access: null, refresh: 0 })
         return { body: tokenResponse(tokens) }

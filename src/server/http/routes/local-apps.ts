@@ -3,6 +3,7 @@
 // tokens offline with the JWKS.
 
 import { z } from 'zod'
+import { introspectionRead } from '../dto.ts'
 import { forwardAuthReply } from '../forward-auth.ts'
 import type { Route } from '../route.ts'
 import { route } from '../route.ts'
@@ -43,15 +44,7 @@ export function localAppRoutes({ core, streams }: RouteDeps): Route[] {
       body: tokenForm, bodyMedia: 'form-or-json', response: introspection,
       handler({ body }) {
         const r = core.introspection.introspect(body.token, body.token_type_hint)
-        if (!r.active) return { body: { active: false } }
-        return {
-          body: {
-            active: true, sub: r.sub, username: r.username, exp: r.exp, iat: r.iat, sid: r.sid, type: r.type,
-            // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
-            ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
-            iss: core.config.issuer, ...(r.jti === null ? {} : { jti: r.jti }), ...(r.kid === null ? {} : { kid: r.kid }),
-          },
-        }
+        return { body: r.active ? introspectionRead(r, core.config.issuer) : { active: false } }
       },
     }),
 

@@ -1,7 +1,6 @@
 // Langflow's /users routes: sign-up or superuser creation, whoami, list, patch, reset, delete.
 
 import { z } from 'zod'
-import { AuthError } from '../../core/errors.ts'
 import type { UserPatch } from '../../core/users/users.ts'
 import { userRead } from '../dto.ts'
 import { actorOf } from '../request.ts'
@@ -46,10 +45,7 @@ export function userRoutes({ core }: RouteDeps): Route[] {
       body: z.object({ username: S.text('username'), password: S.text('password'), optins: z.record(z.string(), z.unknown()).optional() }),
       response: S.userRead, errors: ['SIGNUP_DISABLED', 'USERNAME_TAKEN', 'WEAK_PASSWORD'],
       async handler({ body, caller, context }) {
-        if (caller?.user.isSuperuser !== true && (!core.config.enableSignup || core.config.autoLogin)) {
-          throw new AuthError('SIGNUP_DISABLED', 'Public user registration is disabled.')
-        }
-        return { body: userRead(await core.users.create(body, context, caller?.user ?? null)) }
+        return { body: userRead(await core.signUp(body, caller, context)) }
       },
     }),
 
