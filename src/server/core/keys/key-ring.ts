@@ -222,7 +222,12 @@ export async function createKeyRing(deps: KeyRingDeps) {
     const material = materialOf(record)
     if (material === null) {
       // An env-pinned key no longer in the environment: nothing can verify its tokens any more.
-      store.keys.retire(record.kid, startedAt)
+      // retire() never touches the active key, so a signer is demoted first: left active, it would
+      // stop the key made next from becoming the one active key (and the server from starting).
+      store.transaction(() => {
+        if (record.state === 'active') store.keys.deactivate(record.kid, startedAt, startedAt)
+        store.keys.retire(record.kid, startedAt)
+      })
       deps.warn?.(`signing key ${record.kid} came from ${envVarOf(record.alg)}, which no longer holds it; its tokens are no longer accepted`)
       continue
     }
