@@ -41,6 +41,7 @@ export type AuthErrorCode =
   | 'TOO_MANY_STREAMS'
   | 'HOST_NOT_ALLOWED'
   | 'DUPLICATE_COOKIE'
+  | 'KEYS_NOT_READY'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

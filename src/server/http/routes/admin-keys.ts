@@ -18,13 +18,13 @@ function algorithmOf(value: unknown): Algorithm {
 
 export function adminKeyRoutes(core: AuthCore): Router {
   const router = Router()
-  const keyOf = (kid: string) => {
-    const entry = core.keyAdmin.describe().keys.find((k) => k.record.kid === kid)
+  const keyOf = async (kid: string) => {
+    const entry = (await core.keyAdmin.describe()).keys.find((k) => k.record.kid === kid)
     return entry === undefined ? null : keyRead(entry.record, entry.liveSessions)
   }
 
-  router.get('/keys', (_req, res) => {
-    const ring = core.keyAdmin.describe()
+  router.get('/keys', async (_req, res) => {
+    const ring = await core.keyAdmin.describe()
     res.json({
       algorithm: ring.algorithm,
       active_kid: ring.activeKid,
@@ -42,18 +42,18 @@ export function adminKeyRoutes(core: AuthCore): Router {
     if (typeof revokeSessions !== 'boolean') throw new AuthError('INVALID_INPUT', 'revoke_sessions must be true or false')
     if (revokeSessions) requireConfirmation(body)
     const result = await core.keyAdmin.rotate(actorOf(req, res), revokeSessions)
-    res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys })
+    res.status(201).json({ key: await keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys })
   })
 
   router.post('/keys/import', async (req, res) => {
     const body = jsonObject(req)
     const record = await core.keys.importKey(algorithmOf(body.algorithm), { secret: body.secret, privateKey: body.private_key, publicKey: body.public_key }, actorOf(req, res))
-    res.status(201).json({ key: keyOf(record.kid) })
+    res.status(201).json({ key: await keyOf(record.kid) })
   })
 
   router.put('/algorithm', async (req, res) => {
     const record = await core.keys.switchAlgorithm(algorithmOf(jsonObject(req).algorithm), actorOf(req, res))
-    res.json({ algorithm: record.alg, key: keyOf(record.kid) })
+    res.json({ algorithm: record.alg, key: await keyOf(record.kid) })
   })
 
   return router

@@ -33,8 +33,8 @@ export function adminRoutes(core: AuthCore, deps: { streams: StreamHub; listenHo
     })
   })
 
-  router.get('/checklist', (_req, res) => {
-    const items = core.checklist(deps.listenHost())
+  router.get('/checklist', async (_req, res) => {
+    const items = await core.checklist(deps.listenHost())
     res.json({ passed: items.filter((i) => i.status === 'pass').length, warnings: items.filter((i) => i.status === 'warn').length, items })
   })
 
