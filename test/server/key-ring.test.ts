@@ -91,6 +91,23 @@ test('keys pinned by env cannot be rotated away; an env-pinned algorithm cannot 
   await assert.rejects(server.core.keys.switchAlgorithm('RS256'), (err: unknown) => err instanceof AuthError && err.code === 'ENV_PINNED' && /LANGFLOW_ALGORITHM/.test(String(err.detail)))
 })
 
+test('a signing secret removed from LANGFLOW_SECRET_KEY between restarts: a new key signs, the old tokens are refused', async (t) => {
+  const configDir = tempDir(t)
+  const first = await startServer(t, { configDir, env: testEnv({ LANGFLOW_SECRET_KEY: randomBytes(32).toString('base64url') }) })
+  const pinnedKid = first.server.core.keys.signer().kid
+  const old = await login(first.url)
+  await first.close()
+  const second = await startServer(t, { configDir })
+  const records = second.server.core.keys.list()
+  assert.equal(records.find((k) => k.kid === pinnedKid)?.state, 'retired')
+  assert.deepEqual(records.filter((k) => k.state === 'active').map((k) => k.source), ['generated'])
+  assert.equal(second.logs.filter((line) => line.includes(`signing key ${pinnedKid} came from LANGFLOW_SECRET_KEY, which no longer holds it`)).length, 1)
+  assert.equal((await whoami(second.url, old.access)).status, 401)
+  const fresh = await login(second.url)
+  assert.notEqual(decodeJwt(fresh.access).header.kid, pinnedKid)
+  assert.equal((await whoami(second.url, fresh.access)).status, 200)
+})
+
 test('changing LANGFLOW_ALGORITHM between restarts keeps the old key verifying: no logout', async (t) => {
   const configDir = tempDir(t)
   const first = await startServer(t, { configDir })

@@ -55,6 +55,8 @@ export const statusFor: Record<AuthErrorCode, number> = {
   HOST_NOT_ALLOWED: 421,
   // 401, so that Langflow's UI and the console both take it as "sign in again".
   DUPLICATE_COOKIE: 401,
+  // Only while a new config dir's first key is generated (about a second); sent with Retry-After.
+  KEYS_NOT_READY: 503,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,

@@ -12,16 +12,17 @@ import * as S from '../schemas.ts'
 const keyAnswer = z.object({ key: S.keyRead.nullable() })
 
 export function adminKeyRoutes({ core }: RouteDeps): Route[] {
-  const keyOf = (kid: string) => {
-    const entry = core.keyAdmin.describe().keys.find((k) => k.record.kid === kid)
+  // The key list waits for a new config dir's first key, as issuing tokens does.
+  const keyOf = async (kid: string) => {
+    const entry = (await core.keyAdmin.describe()).keys.find((k) => k.record.kid === kid)
     return entry === undefined ? null : keyRead(entry.record, entry.liveSessions)
   }
   return [
     route({
       method: 'GET', path: '/api/v1/admin/keys', caller: 'superuser', tag: 'admin: keys',
       summary: 'The key ring: the signing key, keys that still verify, retired keys', response: S.keyRing,
-      handler() {
-        const ring = core.keyAdmin.describe()
+      async handler() {
+        const ring = await core.keyAdmin.describe()
         return {
           body: {
             algorithm: ring.algorithm,
@@ -45,11 +46,11 @@ export function adminKeyRoutes({ core }: RouteDeps): Route[] {
       }),
       bodyOptional: true,
       response: z.object({ key: S.keyRead.nullable(), revoked_count: z.number().int(), revoked_api_keys: z.number().int(), retired_kids: z.array(z.string()) }),
-      errors: ['CONFIRMATION_REQUIRED', 'ENV_PINNED'],
+      errors: ['CONFIRMATION_REQUIRED', 'ENV_PINNED', 'KEYS_NOT_READY'],
       async handler(call) {
         if (call.body.revoke_sessions) requireConfirmation(call.body.confirm)
         const result = await core.keyAdmin.rotate(actorOf(call), call.body.revoke_sessions)
-        return { body: { key: keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys } }
+        return { body: { key: await keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys } }
       },
     }),
 
@@ -62,21 +63,21 @@ export function adminKeyRoutes({ core }: RouteDeps): Route[] {
         private_key: z.unknown().optional().describe('RS256/RS512: the private key, PEM'),
         public_key: z.unknown().optional().describe('RS256/RS512: the public key, PEM (optional)'),
       }),
-      response: keyAnswer, errors: ['INVALID_KEY', 'ENV_PINNED'],
+      response: keyAnswer, errors: ['INVALID_KEY', 'ENV_PINNED', 'KEYS_NOT_READY'],
       async handler(call) {
         const { algorithm, secret, private_key: privateKey, public_key: publicKey } = call.body
         const record = await core.keys.importKey(algorithm, { secret, privateKey, publicKey }, actorOf(call))
-        return { body: { key: keyOf(record.kid) } }
+        return { body: { key: await keyOf(record.kid) } }
       },
     }),
 
     route({
       method: 'PUT', path: '/api/v1/admin/algorithm', caller: 'superuser', tag: 'admin: keys',
       summary: 'Switch the signing algorithm', body: z.object({ algorithm: S.algorithm }),
-      response: z.object({ algorithm: S.algorithm, key: S.keyRead.nullable() }), errors: ['ENV_PINNED', 'INVALID_KEY'],
+      response: z.object({ algorithm: S.algorithm, key: S.keyRead.nullable() }), errors: ['ENV_PINNED', 'INVALID_KEY', 'KEYS_NOT_READY'],
       async handler(call) {
         const record = await core.keys.switchAlgorithm(call.body.algorithm, actorOf(call))
-        return { body: { algorithm: record.alg, key: keyOf(record.kid) } }
+        return { body: { algorithm: record.alg, key: await keyOf(record.kid) } }
       },
     }),
   ]

@@ -36,8 +36,8 @@ export function adminRoutes({ core, listenAddress }: RouteDeps): Route[] {
     route({
       method: 'GET', path: '/api/v1/admin/checklist', caller: 'superuser', tag: 'admin',
       summary: 'The security checklist of this installation', response: S.checklist,
-      handler() {
-        const items = core.checklist(listenAddress()?.host ?? null)
+      async handler() {
+        const items = await core.checklist(listenAddress()?.host ?? null)
         return { body: { passed: items.filter((i) => i.status === 'pass').length, warnings: items.filter((i) => i.status === 'warn').length, items } }
       },
     }),
