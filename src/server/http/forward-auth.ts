@@ -8,11 +8,8 @@ import { isCrossSiteWrite } from '../core/cross-site.ts'
 import type { BrowserRequest } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
 import type { Credential } from './credentials.ts'
+import { headerOf } from './request.ts'
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
 
 /**
  * The original request as the proxy describes it. The method: X-Original-Method (our nginx
@@ -24,10 +21,10 @@ export function originalRequest(req: IncomingMessage): BrowserRequest {
   return {
     // A proxy that does not say which method it is asking about gets its answer as for a write:
     // failing open would let every cross-site form through such a proxy.
-    method: header(req, 'x-original-method') ?? header(req, 'x-forwarded-method') ?? 'POST',
-    origin: header(req, 'origin'),
-    secFetchSite: header(req, 'sec-fetch-site'),
-    host: (header(req, 'x-forwarded-host') ?? header(req, 'host'))?.split(',')[0],
+    method: headerOf(req, 'x-original-method') ?? headerOf(req, 'x-forwarded-method') ?? 'POST',
+    origin: headerOf(req, 'origin'),
+    secFetchSite: headerOf(req, 'sec-fetch-site'),
+    host: (headerOf(req, 'x-forwarded-host') ?? headerOf(req, 'host'))?.split(',')[0],
   }
 }
 

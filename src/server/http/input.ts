@@ -9,9 +9,9 @@ import { AuthError } from '../core/errors.ts'
 import type { BodyMedia } from './route.ts'
 
 /** What a body may weigh; tokens, passwords and settings are far smaller. */
-export const BODY_LIMIT_BYTES = 64 * 1024
+const BODY_LIMIT_BYTES = 64 * 1024
 /** Form fields a body may have: the OAuth forms have a handful. */
-export const FORM_PARAMETER_LIMIT = 50
+const FORM_PARAMETER_LIMIT = 50
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 const parseJson = bodyParser.json({ limit: BODY_LIMIT_BYTES, strict: true }) as unknown as Middleware

@@ -12,10 +12,10 @@ export function contextOf(req: IncomingMessage): RequestContext {
   return { ip: req.socket.remoteAddress ?? null, userAgent: agent === undefined ? null : agent.slice(0, 512) }
 }
 
-/** A field of a parsed JSON or form body, or undefined. */
-export function fieldOf(body: unknown, name: string): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined
-  return Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined
+/** One value of a request header (the first, if sent twice). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()]
+  return Array.isArray(v) ? v[0] : v
 }
 
 /** Who makes an admin change, as the core records it. */

@@ -57,17 +57,18 @@ export type Outcome = Reply | 'streamed'
 
 type Schema = z.ZodType
 
-export interface RouteSpec<K extends CallerKind, PS extends Schema | undefined, QS extends Schema | undefined, BS extends Schema | undefined> {
+/** A declaration as the router and the document generator read it. */
+interface RouteFields {
   readonly method: Method
   /** The full path; `:name` for a parameter. Matched without regard to case or a trailing slash. */
   readonly path: string
-  readonly caller: K
+  readonly caller: CallerKind
   /** One line for the API document. */
   readonly summary: string
   readonly tag: string
-  readonly params?: PS
-  readonly query?: QS
-  readonly body?: BS
+  readonly params?: Schema
+  readonly query?: Schema
+  readonly body?: Schema
   /** Without one, a route that declares a body takes only JSON. */
   readonly bodyMedia?: BodyMedia
   /** A body may be left out (then the handler gets the schema's parse of {}). */
@@ -81,28 +82,21 @@ export interface RouteSpec<K extends CallerKind, PS extends Schema | undefined, 
   readonly dialect?: Dialect
   /** Left out of the API document (the docs page itself). */
   readonly hidden?: boolean
-  readonly handler: (
-    call: Call<K, PS extends Schema ? z.output<PS> : Record<string, never>, QS extends Schema ? z.output<QS> : Record<string, never>, BS extends Schema ? z.output<BS> : undefined>,
-  ) => Outcome | Promise<Outcome>
 }
 
-/** A declaration with its types erased, as the router and the document generator take it. */
-export interface Route {
-  readonly method: Method
-  readonly path: string
-  readonly caller: CallerKind
-  readonly summary: string
-  readonly tag: string
-  readonly params?: Schema
-  readonly query?: Schema
-  readonly body?: Schema
-  readonly bodyMedia?: BodyMedia
-  readonly bodyOptional?: boolean
-  readonly response: Schema | null
-  readonly status?: number
-  readonly errors?: readonly AuthErrorCode[]
-  readonly dialect?: Dialect
-  readonly hidden?: boolean
+type Parsed<S extends Schema | undefined, Else> = S extends Schema ? z.output<S> : Else
+
+export interface RouteSpec<K extends CallerKind, PS extends Schema | undefined, QS extends Schema | undefined, BS extends Schema | undefined>
+  extends Omit<RouteFields, 'caller' | 'params' | 'query' | 'body'> {
+  readonly caller: K
+  readonly params?: PS
+  readonly query?: QS
+  readonly body?: BS
+  readonly handler: (call: Call<K, Parsed<PS, Record<string, never>>, Parsed<QS, Record<string, never>>, Parsed<BS, undefined>>) => Outcome | Promise<Outcome>
+}
+
+/** A declaration with its types erased. */
+export interface Route extends RouteFields {
   readonly handler: (call: Call<CallerKind, unknown, unknown, unknown>) => Outcome | Promise<Outcome>
 }
 

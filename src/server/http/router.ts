@@ -145,25 +145,24 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
     const method = req.method === 'HEAD' ? 'GET' : req.method ?? ''
     let found: Match
     try {
-      found = METHODS.has(method) || method === 'OPTIONS' ? match((METHODS.has(method) ? method : 'GET') as Method, url) : null
+      // No route takes OPTIONS or an unknown method: the match then lists what the path does take.
+      found = match((METHODS.has(method) ? method : 'OPTIONS') as Method, url)
     } catch (err) {
       fail(req, res, null, err)
       return true
     }
-    if (found === null || method === 'OPTIONS') {
-      if (found !== null) {
-        const allowed = 'route' in found ? [found.route.method] : found.allowed
-        res.writeHead(204, { Allow: allowedHeader(allowed), 'Content-Length': 0 })
-        res.end()
-        return true
-      }
+    if (found === null) {
       if (!normal(url).startsWith(API_PREFIX) && normal(url) !== API_PREFIX.slice(0, -1)) return false
       fail(req, res, null, new AuthError('NOT_FOUND', 'Not Found'))
       return true
     }
     if (!('route' in found)) {
-      res.setHeader('Allow', allowedHeader(found.allowed))
-      fail(req, res, null, new AuthError('METHOD_NOT_ALLOWED', `${method} is not answered here; this path takes ${allowedHeader(found.allowed)}`))
+      const allowed = allowedHeader(found.allowed)
+      res.setHeader('Allow', allowed)
+      if (method === 'OPTIONS') {
+        res.writeHead(204, { 'Content-Length': 0 })
+        res.end()
+      } else fail(req, res, null, new AuthError('METHOD_NOT_ALLOWED', `${method} is not answered here; this path takes ${allowed}`))
       return true
     }
     const r = found.route

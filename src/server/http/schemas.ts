@@ -17,7 +17,7 @@ const wholeNumber = (name: string) =>
   z.string().regex(/^\d{1,15}$/, { error: `${name} must be a non-negative whole number` }).transform(Number)
 
 /** The largest page any list answers: a larger `limit` is served as this (Langflow has no maximum). */
-export const MAX_PAGE = 1000
+const MAX_PAGE = 1000
 
 /** `skip` and `limit`, Langflow's names. */
 export const pageQuery = (defaultLimit: number) => ({

@@ -9,6 +9,7 @@ import { AUDIT_TYPES } from '../../core/audit.ts'
 import { AuthError } from '../../core/errors.ts'
 import type { AuditEvent, AuditFilter } from '../../core/store/types.ts'
 import { auditRead } from '../dto.ts'
+import { headerOf } from '../request.ts'
 import type { Route } from '../route.ts'
 import { route } from '../route.ts'
 import type { RouteDeps } from '../route-table.ts'
@@ -45,8 +46,7 @@ function csvCell(value: unknown): string {
 
 /** The last event id a reconnecting client saw: the Last-Event-ID header, or ?last_event_id=. */
 function lastEventIdOf(req: IncomingMessage, fromQuery: string | undefined): number | null {
-  const header = req.headers['last-event-id']
-  const raw = (Array.isArray(header) ? header[0] : header) ?? fromQuery
+  const raw = headerOf(req, 'last-event-id') ?? fromQuery
   if (raw === undefined || raw === '') return null
   if (!/^\d{1,15}$/.test(raw)) throw new AuthError('INVALID_INPUT', 'Last-Event-ID must be an event id')
   return Number(raw)

@@ -13,6 +13,7 @@ import type { TokenPair } from '../../core/sessions/sessions.ts'
 import { singleCookie } from '../cookie-guard.ts'
 import { appendCookies } from '../cookies.ts'
 import { bearerToken, requireOwnOrigin } from '../credentials.ts'
+import { headerOf } from '../request.ts'
 import type { Route } from '../route.ts'
 import { route } from '../route.ts'
 import type { RouteDeps } from '../route-table.ts'
@@ -30,18 +31,13 @@ export const BINDING_HEADER = 'X-Authdock-Binding'
  */
 export const DEVICE_HEADER = 'X-Authdock-Device'
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name.toLowerCase()]
-  return Array.isArray(v) ? v[0] : v
-}
-
 /**
  * Every console route: from the console's own origin only (a form on another port must not sign
  * this browser in, even with no cookie yet: login CSRF), and with the browser's binding.
  */
 function consoleBinding(req: IncomingMessage): string {
   requireOwnOrigin(req)
-  return checkBinding(header(req, BINDING_HEADER))
+  return checkBinding(headerOf(req, BINDING_HEADER))
 }
 
 /**
@@ -84,7 +80,7 @@ export function consoleRoutes({ core }: RouteDeps): Route[] {
         const binding = consoleBinding(req)
         // The device token from the header only (a device cookie is neither read nor set here), so
         // that the admin's own browser is not locked out by others' guessing, nor by a copied cookie.
-        const device = header(req, DEVICE_HEADER)
+        const device = headerOf(req, DEVICE_HEADER)
         const tokens = await core.login(body.username, body.password, context, device === undefined ? [] : [device])
         // Bound before the refresh token leaves the server: it never exists unbound outside it.
         core.sessions.bind(tokens.session.id, binding)
