@@ -29,6 +29,16 @@ export interface AppOptions {
   readonly contract?: ContractWatcher
 }
 
+/** `http://host/path?q` → `/path?q`; anything that is not a URL → `/` (then a 404). */
+function originForm(target: string): string {
+  try {
+    const url = new URL(target)
+    return url.pathname + url.search
+  } catch {
+    return '/'
+  }
+}
+
 export function createApp(core: AuthCore, options: AppOptions): RequestListener {
   const { log } = options
   const listenAddress = options.listenAddress ?? (() => null)
@@ -49,9 +59,9 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
     writeError(res, new AuthError('NOT_FOUND', 'Not Found'), 'langflow', log, where)
 
   return (req, res) => {
-    // Before any route, so every answer (errors included) carries them.
-    setSecurityHeaders(res)
-    // Before any route too: a page whose name was re-pointed here (DNS rebinding) gets nothing.
+    // RFC 9112 §3.2.2: a request target may be a whole URL; everything below reads the path.
+    if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url)
+    // Before any route: a page whose name was re-pointed here (DNS rebinding) gets nothing.
     if (!isHostAllowed(req.headers.host, knownHosts())) {
       const shown = JSON.stringify((req.headers.host ?? '').slice(0, 100))
       const err = new AuthError('HOST_NOT_ALLOWED', `This server does not answer to the host ${shown}: use a loopback address, the issuer's host, or add the host to AUTHDOCK_ALLOWED_HOSTS`)
@@ -61,6 +71,8 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
     if (cors(req, res)) return
     if (router(req, res)) return
     const where = { method: req.method, path: (req.url ?? '/').split('?')[0] ?? '/' }
+    // The console's files are written by serve-static: the security set goes on first.
+    setSecurityHeaders(res)
     if (files === null || (req.method !== 'GET' && req.method !== 'HEAD')) return notFound(where)(res)
     files(req, res, (err?: unknown) => (err === undefined ? notFound(where)(res) : writeError(res, err, 'langflow', log, where)))
   }

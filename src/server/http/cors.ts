@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuthError } from '../core/errors.ts'
 import { errorReply, sendJson } from './error-writer.ts'
+import { writeHead } from './security-headers.ts'
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Last-Event-ID'
@@ -31,11 +32,10 @@ export function createCors(allowedOrigins: readonly string[]) {
       res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS)
       return false
     }
-    res.writeHead(204, {
+    writeHead(res, 204, {
       'Access-Control-Allow-Methods': ALLOWED_METHODS,
       'Access-Control-Allow-Headers': ALLOWED_HEADERS,
       'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
-      'Content-Length': 0,
     })
     res.end()
     return true

@@ -11,7 +11,16 @@ import { TUNABLE_NAMES, TUNABLES } from '../core/settings.ts'
 import type { ChainLink } from '../core/sessions/sessions.ts'
 import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
 
-export const userRead = (u: User): UserRead => ({
+/** The store hands out one object per user until it changes: its wire form is made once too. */
+const userReads = new WeakMap<User, UserRead>()
+
+export function userRead(u: User): UserRead {
+  let read = userReads.get(u)
+  if (read === undefined) userReads.set(u, (read = Object.freeze(userReadOf(u))))
+  return read
+}
+
+const userReadOf = (u: User): UserRead => ({
   id: u.id,
   username: u.username,
   profile_image: u.profileImage,

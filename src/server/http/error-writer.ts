@@ -8,6 +8,7 @@ import type { Logger } from '../core/core.ts'
 import type { AuthErrorCode } from '../core/errors.ts'
 import { AuthError } from '../core/errors.ts'
 import { DuplicateCookieError } from './cookie-guard.ts'
+import { writeHead } from './security-headers.ts'
 import type { Dialect } from './route.ts'
 
 export const statusFor: Record<AuthErrorCode, number> = {
@@ -72,8 +73,7 @@ const BAD_INPUT = new Set<AuthErrorCode>(['INVALID_INPUT', 'CONFIRMATION_REQUIRE
 function oauthErrorOf(code: AuthErrorCode, status: number): string {
   if (code === 'NOT_AUTHENTICATED') return 'invalid_client' // no client authentication included (§5.2)
   if (INVALID_CREDENTIAL.has(code)) return 'invalid_token'
-  if (LACKING_RIGHTS.has(code) || code === 'FORBIDDEN') return 'insufficient_scope'
-  if (status === 429) return 'temporarily_unavailable'
+  if (LACKING_RIGHTS.has(code)) return 'insufficient_scope'
   if (status >= 500) return 'server_error'
   return 'invalid_request'
 }
@@ -116,7 +116,7 @@ export function errorReply(err: AuthError, dialect: Dialect = 'langflow'): Error
 /** A JSON answer: what every API response, error or not, is written with. */
 export function sendJson(res: ServerResponse, status: number, headers: Readonly<Record<string, string | string[]>>, body: unknown): void {
   const json = JSON.stringify(body)
-  res.writeHead(status, { 'Cache-Control': 'no-store', ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+  writeHead(res, status, headers, ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', Buffer.byteLength(json)])
   res.end(json)
 }
 

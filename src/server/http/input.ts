@@ -39,15 +39,23 @@ function mediaType(req: IncomingMessage): string | undefined {
   return type === undefined ? undefined : type.split(';')[0]?.trim().toLowerCase()
 }
 
+/** Whether the request carries body bytes: chunked, or a length above 0. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 /**
- * The parsed body, or undefined when the request has none. A body without a Content-Type is
- * nothing anyone can read, and is taken as none (as Express's parsers took it).
+ * The parsed body, or undefined when the request has none. Bytes without a Content-Type are
+ * refused like any type the route does not read: taken as no body, `{"revoke_sessions": true}`
+ * would be a rotation that signs no one out.
  */
 export function readBody(req: IncomingMessage, res: ServerResponse, media: BodyMedia): Promise<unknown> {
-  const type = mediaType(req)
-  if (type === undefined) return Promise.resolve(undefined)
-  const parser = type === 'application/json' ? parseJson : type === 'application/x-www-form-urlencoded' && media === 'form-or-json' ? parseForm : null
+  if (!hasBody(req)) return Promise.resolve(undefined)
+  const type = mediaType(req) ?? 'a body without a Content-Type'
+  const parser = type === 'application/json' ? parseJson : type === 'application/x-www-form-urlencoded' && media !== 'json' ? parseForm : null
   if (parser === null) {
+    if (media === 'form-json-or-none') return Promise.resolve(undefined)
     // FastAPI (and so Langflow) answers a body its JSON model cannot read with 422; a route that
     // also takes a form says which types it reads, with 415.
     if (media === 'json') return Promise.reject(new AuthError('INVALID_INPUT', `The request body must be a JSON object (application/json), not ${type}`))
@@ -60,7 +68,8 @@ export function readBody(req: IncomingMessage, res: ServerResponse, media: BodyM
 
 /** The query string as Express's simple parser gave it: a name given twice is an array. */
 export function queryOf(url: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
+  // No prototype: ?__proto__= and ?toString= are names like any other.
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
   const q = url.indexOf('?')
   if (q === -1) return out
   for (const [name, value] of new URLSearchParams(url.slice(q + 1))) {

@@ -92,13 +92,19 @@ function operation(r: Route): Json {
       : {
           requestBody: {
             required: r.bodyOptional !== true,
+            // Langflow's refresh and logout read no body: one they cannot use is taken as none.
+            ...(r.bodyMedia === 'form-json-or-none' ? { description: 'Optional; a body of another shape or type is ignored', 'x-authdock-lenient': true } : {}),
             content: {
               'application/json': { schema: body },
-              ...(r.bodyMedia === 'form-or-json' ? { 'application/x-www-form-urlencoded': { schema: body } } : {}),
+              ...(r.bodyMedia !== 'json' ? { 'application/x-www-form-urlencoded': { schema: body } } : {}),
             },
           },
         }),
-    responses: { [String(r.status ?? 200)]: success, ...errorResponses(r) },
+    responses: {
+      [String(r.status ?? 200)]: success,
+      ...Object.fromEntries(Object.entries(r.otherStatuses ?? {}).map(([status, description]) => [status, { description }])),
+      ...errorResponses(r),
+    },
   }
 }
 

@@ -22,8 +22,12 @@ export type CallerKind = 'public' | 'optional' | 'user' | 'superuser' | 'local-a
 /** How errors are written: Langflow's {detail, code}, or OAuth's {error, error_description}. */
 export type Dialect = 'langflow' | 'oauth'
 
-/** The media types a body may come in: JSON always; an OAuth-style form where declared. */
-export type BodyMedia = 'json' | 'form-or-json'
+/**
+ * The media types a body may come in: JSON always; an OAuth-style form where declared; and for
+ * Langflow's refresh and logout, which read no body, anything else is taken as none (a beacon
+ * sends text/plain) rather than refused.
+ */
+export type BodyMedia = 'json' | 'form-or-json' | 'form-json-or-none'
 
 type Caller<K extends CallerKind> = K extends 'public' ? null : K extends 'optional' ? Principal | null : Principal
 
@@ -82,6 +86,8 @@ interface RouteFields {
   readonly dialect?: Dialect
   /** Left out of the API document (the docs page itself). */
   readonly hidden?: boolean
+  /** Other answers than the success and the errors, for the document (a 304). */
+  readonly otherStatuses?: Readonly<Record<number, string>>
 }
 
 type Parsed<S extends Schema | undefined, Else> = S extends Schema ? z.output<S> : Else
@@ -123,10 +129,14 @@ export function callerErrors(kind: CallerKind): readonly AuthErrorCode[] {
   }
 }
 
-/** Every code a route may answer: its own, its caller kind's, and bad input when it takes any. */
+/** What any route may answer: a Host this server does not answer to, or its own failure. */
+const ANY_ROUTE: readonly AuthErrorCode[] = ['HOST_NOT_ALLOWED', 'INTERNAL']
+
+/** Every code a route may answer: its own, its caller kind's, bad input when it takes any, and ANY_ROUTE's. */
 export function routeErrors(r: Route): AuthErrorCode[] {
   const input: AuthErrorCode[] = r.params !== undefined || r.query !== undefined || r.body !== undefined ? ['INVALID_INPUT'] : []
-  // A charset body-parser cannot read is a 415 on any route with a body.
-  const media: AuthErrorCode[] = r.body !== undefined ? ['UNSUPPORTED_MEDIA_TYPE'] : []
-  return [...new Set([...callerErrors(r.caller), ...input, ...media, ...(r.errors ?? [])])]
+  // A path parameter that is not valid percent-encoding; a body too large, cut off, or in a charset
+  // body-parser cannot read.
+  const reading: AuthErrorCode[] = [...(r.params !== undefined ? ['BAD_REQUEST' as const] : []), ...(r.body !== undefined ? ['BAD_REQUEST', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const : [])]
+  return [...new Set([...callerErrors(r.caller), ...input, ...reading, ...(r.errors ?? []), ...ANY_ROUTE])]
 }

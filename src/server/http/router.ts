@@ -5,26 +5,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthCore, Logger } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
-import type { AuthErrorCode } from '../core/errors.ts'
 import { resolveCaller } from './credentials.ts'
 import { sendJson, writeError } from './error-writer.ts'
 import { queryOf, readBody, validated } from './input.ts'
 import { contextOf } from './request.ts'
 import type { Call, Method, Outcome, Route } from './route.ts'
+import { writeHead } from './security-headers.ts'
 import { routeErrors } from './route.ts'
 
 /** Told when a route answers outside its declaration; the tests fail on it, production ignores it. */
 export type ContractWatcher = (route: Route, problem: string) => void
-
-/** Codes any route may answer: the request could not be read at all, or the server failed. */
-const ANY_ROUTE: readonly AuthErrorCode[] = ['BAD_REQUEST', 'BODY_TOO_LARGE', 'INTERNAL']
 
 interface Compiled {
   readonly segments: readonly string[] | null // null: a static path, found by the map
   readonly methods: Map<Method, Route>
 }
 
-type Match = { readonly route: Route; readonly params: Record<string, string> } | { readonly allowed: readonly Method[] } | null
+type Match = { readonly route: Route; readonly params: Readonly<Record<string, string>> } | { readonly allowed: readonly Method[] } | null
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
+/** What a route without a query schema gets. */
+const NO_QUERY = Object.freeze({})
 
 /** The path as matched: no query, no trailing slash (Express's non-strict routing took both). */
 function pathOf(url: string): string {
@@ -71,12 +72,17 @@ export function compileRoutes(routes: readonly Route[]) {
     return params
   }
 
+  // A static route's match is the same every time: made once.
+  const staticMatches = new Map<Compiled, Map<Method, Match>>()
+  for (const entry of statics.values()) staticMatches.set(entry, new Map([...entry.methods].map(([m, r]) => [m, { route: r, params: NO_PARAMS }])))
+
   return function match(method: Method, url: string): Match {
     const path = pathOf(url)
+    // Paths come in lower case almost always: lower-cased only when the exact one is not found.
+    const hit = statics.get(path) ?? statics.get(path.toLowerCase())
+    const direct = hit === undefined ? undefined : staticMatches.get(hit)?.get(method)
+    if (direct !== undefined) return direct
     const key = path.toLowerCase()
-    const hit = statics.get(key)
-    const direct = hit?.methods.get(method)
-    if (direct !== undefined) return { route: direct, params: {} }
     const allowed = new Set<Method>(hit?.methods.keys() ?? [])
     const wanted = key.split('/')
     const original = path.split('/')
@@ -102,7 +108,8 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
     if (outcome === 'streamed') return
     const status = outcome.status ?? r.status ?? 200
     if (outcome.raw !== undefined) {
-      res.writeHead(status, { 'Cache-Control': 'no-store', ...outcome.headers, 'Content-Length': Buffer.byteLength(outcome.raw) })
+      // RFC 9110 §8.6: a 304 says no length of its own.
+      writeHead(res, status, outcome.headers ?? {}, status === 304 ? [] : ['Content-Length', Buffer.byteLength(outcome.raw)])
       res.end(outcome.raw)
       return
     }
@@ -114,7 +121,7 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
   }
 
   function fail(req: IncomingMessage, res: ServerResponse, r: Route | null, err: unknown): void {
-    if (contract !== undefined && r !== null && err instanceof AuthError && !routeErrors(r).includes(err.code) && !ANY_ROUTE.includes(err.code)) {
+    if (contract !== undefined && r !== null && err instanceof AuthError && !routeErrors(r).includes(err.code)) {
       contract(r, `answered ${err.code}, which it does not declare`)
     }
     writeError(res, err, r?.dialect ?? 'langflow', log, { method: req.method, path: r?.path ?? pathOf(req.url ?? '') })
@@ -133,8 +140,8 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
     return caller
   }
 
-  function run(req: IncomingMessage, res: ServerResponse, r: Route, call: Omit<Call<'optional', unknown, unknown, unknown>, 'body'>, body: unknown): void {
-    const outcome = r.handler({ ...call, body })
+  function run(req: IncomingMessage, res: ServerResponse, r: Route, call: Call<'optional', unknown, unknown, unknown>): void {
+    const outcome = r.handler(call)
     if (outcome instanceof Promise) outcome.then((o) => answer(res, r, o)).catch((err: unknown) => fail(req, res, r, err))
     else answer(res, r, outcome)
   }
@@ -160,7 +167,7 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
       const allowed = allowedHeader(found.allowed)
       res.setHeader('Allow', allowed)
       if (method === 'OPTIONS') {
-        res.writeHead(204, { 'Content-Length': 0 })
+        writeHead(res, 204, {})
         res.end()
       } else fail(req, res, null, new AuthError('METHOD_NOT_ALLOWED', `${method} is not answered here; this path takes ${allowed}`))
       return true
@@ -168,19 +175,23 @@ export function createRouter(core: AuthCore, routes: readonly Route[], options: 
     const r = found.route
     try {
       const caller = authorize(r, req)
-      const call = {
+      const call: { -readonly [K in keyof Call<'optional', unknown, unknown, unknown>]: Call<'optional', unknown, unknown, unknown>[K] } = {
         req, res,
-        params: r.params === undefined ? {} : validated(r.params, found.params, 'path'),
-        query: r.query === undefined ? {} : validated(r.query, queryOf(url), 'query'),
+        params: r.params === undefined ? NO_PARAMS : validated(r.params, found.params, 'path'),
+        query: r.query === undefined ? NO_QUERY : validated(r.query, queryOf(url), 'query'),
+        body: undefined,
         caller: caller?.principal ?? null,
         credential: caller?.credential ?? null,
         context: contextOf(req),
       }
       const schema = r.body
-      if (schema === undefined) run(req, res, r, call, undefined)
+      if (schema === undefined) run(req, res, r, call)
       else {
         readBody(req, res, r.bodyMedia ?? 'json')
-          .then((raw) => run(req, res, r, call, validated(schema, raw === undefined && r.bodyOptional === true ? {} : raw, 'body')))
+          .then((raw) => {
+            call.body = validated(schema, raw === undefined && r.bodyOptional === true ? {} : raw, 'body')
+            run(req, res, r, call)
+          })
           .catch((err: unknown) => fail(req, res, r, err))
       }
     } catch (err) {

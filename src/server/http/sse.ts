@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import type { AuditEvent } from '../core/store/types.ts'
+import { writeHead } from './security-headers.ts'
 import { createStreamSlots } from '../core/stream-slots.ts'
 import type { StreamHolder } from '../core/stream-slots.ts'
 
@@ -54,7 +55,7 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
       const streams = open.get(kind) ?? new Set<Stream>()
       open.set(kind, streams)
       const release = slots.acquire(kind, holder) // throws TOO_MANY_STREAMS (429) before any header goes out
-      res.writeHead(200, {
+      writeHead(res, 200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
         Connection: 'keep-alive',

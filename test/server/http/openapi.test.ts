@@ -85,7 +85,8 @@ test('a request outside a documented schema gets a status the document lists for
     if (schema !== undefined) {
       bodies += 1
       const r = await call(url, method, concrete(path), { token: admin.access, json: violating(schema) })
-      assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`)
+      // A route documented as ignoring a body it cannot use answers as without one.
+      if (op.requestBody['x-authdock-lenient'] !== true) assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`)
       assert.ok(documented.includes(String(r.status)), `${method} ${path} answered ${r.status} (${JSON.stringify(r.body)}), documented ${documented.join(', ')}`)
     }
     for (const p of (op.parameters ?? []) as Json[]) {

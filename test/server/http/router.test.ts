@@ -1,5 +1,5 @@
-// The router serves every route of the table alike: a path in any case and with a trailing slash,
-// HEAD as GET without a body, 405 with Allow for a method the path does not take, OPTIONS
+// The router serves every route of the table alike: a path in any case, with a trailing slash or as
+// a whole URL, HEAD as GET without a body, 405 with Allow for a method the path does not take, OPTIONS
 // listing them, 404 under /api/v1 for a path the table does not have, all as JSON errors.
 
 import assert from 'node:assert/strict'
@@ -7,10 +7,11 @@ import { request } from 'node:http'
 import { test } from 'node:test'
 import { assertError, call, login, startServer } from '../../helpers.ts'
 
-/** A raw request, for HEAD (fetch gives no way to see that no body came). */
-function raw(url: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; bytes: number }> {
+/** A raw request: for HEAD (fetch gives no way to see that no body came), and any request target. */
+function raw(url: string, method: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; bytes: number }> {
+  const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
-    const req = request(url + path, { method, headers, agent: false }, (res) => {
+    const req = request({ hostname, port, path: target, method, headers, agent: false }, (res) => {
       let bytes = 0
       res.on('data', (d: Buffer) => (bytes += d.length)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }))
     })
@@ -35,6 +36,23 @@ test('paths match in any case and with a trailing slash; HEAD is GET without a b
   const admin = (await call(url, 'GET', '/api/v1/users/whoami', { token: access })).body.id as string
   assert.equal((await call(url, 'GET', `/API/v1/admin/USERS/${admin}`, { token: access })).status, 200)
   assertError(await call(url, 'GET', `/api/v1/admin/users/${admin.toUpperCase()}`, { token: access }), 404, 'USER_NOT_FOUND')
+})
+
+test('a request target given as a whole URL (RFC 9112 §3.2.2) reaches its route', async (t) => {
+  const { url } = await startServer(t)
+  const health = await raw(url, 'GET', `http://127.0.0.1/api/v1/health?x=1`)
+  assert.equal(health.status, 200)
+  assert.equal((await raw(url, 'GET', 'http://127.0.0.1/api/v1/nope')).status, 404)
+})
+
+test('body bytes without a Content-Type are refused where JSON is read, never taken as no body', async (t) => {
+  const { url, server } = await startServer(t)
+  const { access } = await login(url)
+  const kids = server.core.keys.list().map((k) => k.kid)
+  const r = await fetch(`${url}/api/v1/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${access}` }, body: new Blob(['{"revoke_sessions": true}']) })
+  assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8')
+  assertError({ status: r.status, headers: r.headers, body: await r.json() }, 422, 'INVALID_INPUT', /application\/json/)
+  assert.deepEqual(server.core.keys.list().map((k) => k.kid), kids, 'no rotation that signs no one out')
 })
 
 test('a method the path does not take is 405 with Allow; OPTIONS lists the methods; an unknown API path is 404', async (t) => {

@@ -14,6 +14,7 @@ import type { Route } from '../route.ts'
 import { route } from '../route.ts'
 import type { RouteDeps } from '../route-table.ts'
 import * as S from '../schemas.ts'
+import { writeHead } from '../security-headers.ts'
 import { openAuditStream } from '../sse.ts'
 import type { Stream } from '../sse.ts'
 
@@ -71,8 +72,7 @@ export function adminAuditRoutes({ core, streams }: RouteDeps): Route[] {
         const format = query.format ?? 'csv'
         const filter = auditFilterOf(query)
         const stamp = new Date(core.clock.now()).toISOString().replaceAll(':', '-').slice(0, 19)
-        res.writeHead(200, {
-          'Cache-Control': 'no-store',
+        writeHead(res, 200, {
           'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
           'Content-Disposition': `attachment; filename="authdock-audit-${stamp}.${format}"`,
         })

@@ -26,10 +26,10 @@ const loginForm = z.object({
 })
 
 const refreshField = z.string().optional().describe('For clients without the refresh cookie')
-// Langflow's refresh reads no body: one that is not a token (another shape, a number) is no token,
-// and the answer is the 401 of a missing one, not a 422.
+// Langflow's refresh and logout read no body: one that is not a token (another shape, a number,
+// another media type) is no token, and the answer is that of a missing one, not a 422.
 const refreshForm = z.object({ refresh_token: refreshField.catch(undefined) }).catch({ refresh_token: undefined })
-const logoutForm = z.object({ refresh_token: refreshField })
+
 
 export function authRoutes({ core, cookies }: RouteDeps): Route[] {
   const ttl = () => ({ access: core.settings.accessTtlSeconds(), refresh: core.settings.refreshTtlSeconds() })
@@ -52,7 +52,7 @@ export function authRoutes({ core, cookies }: RouteDeps): Route[] {
     route({
       method: 'POST', path: '/api/v1/refresh', caller: 'public', tag: 'auth',
       summary: 'Renew the tokens with the refresh cookie (Langflow) or a refresh_token field',
-      body: refreshForm, bodyMedia: 'form-or-json', bodyOptional: true, response: S.tokenResponse, errors: REFRESH_ERRORS,
+      body: refreshForm, bodyMedia: 'form-json-or-none', bodyOptional: true, response: S.tokenResponse, errors: REFRESH_ERRORS,
       async handler({ req, res, body }) {
         return { body: await refreshSession(core, cookies, req, res, body.refresh_token) }
       },
@@ -65,7 +65,7 @@ export function authRoutes({ core, cookies }: RouteDeps): Route[] {
     route({
       method: 'POST', path: '/api/v1/logout', caller: 'public', tag: 'auth',
       summary: "End the caller's session and clear the token cookies",
-      body: logoutForm, bodyMedia: 'form-or-json', bodyOptional: true, response: S.message, errors: ['FORBIDDEN'],
+      body: refreshForm, bodyMedia: 'form-json-or-none', bodyOptional: true, response: S.message, errors: ['FORBIDDEN', 'DUPLICATE_COOKIE'],
       handler({ req, res, body, context }) {
         const sessions = new Set<string>()
         try {

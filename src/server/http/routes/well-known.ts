@@ -42,6 +42,7 @@ export function wellKnownRoutes({ core, listenAddress }: RouteDeps): Route[] {
     route({
       method: 'GET', path: '/.well-known/jwks.json', caller: 'public', tag: 'discovery',
       summary: 'The public keys that verify our RS256/RS512 tokens (RFC 7517)', response: jwks,
+      otherStatuses: { 304: 'Not modified: the If-None-Match ETag is current' },
       async handler({ req }) {
         // While a new config dir's first RSA key is generated, an empty set would be cached by
         // verifiers for max-age: this waits for the key, as issuing tokens does.
