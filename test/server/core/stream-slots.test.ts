@@ -7,9 +7,10 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { AuthError } from '../../../src/server/core/errors.ts'
 import { createStreamSlots } from '../../../src/server/core/stream-slots.ts'
+import { authError } from '../../helpers.ts'
 
 const refusal = (fn: () => unknown, limit: RegExp) =>
-  assert.throws(fn, (err: unknown) => err instanceof AuthError && err.code === 'TOO_MANY_STREAMS' && limit.test(String(err.detail)) && err.retryAfterSeconds !== undefined)
+  assert.throws(fn, (err: unknown) => authError('TOO_MANY_STREAMS', limit)(err) && (err as AuthError).retryAfterSeconds !== undefined)
 
 test('a normal user with many keys holds at most the per-user cap; a superuser still gets in when the unreserved slots are full', () => {
   const slots = createStreamSlots({ maxStreams: 8, maxPerUser: 3, reservedForSuperusers: 2 })

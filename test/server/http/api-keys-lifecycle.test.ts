@@ -26,7 +26,7 @@ async function assertKeyWorks(url: string, key: string, what: string) {
 async function assertKeyRefused(url: string, key: string, what: string) {
   const r = await whoamiWith(url, key)
   assert.equal(r.status, 401, `${what}: ${JSON.stringify(r.body)}`)
-  assert.equal(r.body.code, 'INVALID_API_KEY', what)
+  assertError(r, 401, 'INVALID_API_KEY')
 }
 
 /** An active user (superuser if asked), signed in. */

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import { AuthError } from '../../../src/server/core/errors.ts'
 import { WAITING_PER_WORKER, createHashScheduler } from '../../../src/server/core/users/hash-scheduler.ts'
 import type { PasswordHasher } from '../../../src/server/core/users/password-hasher.ts'
-import { ADMIN, call, callFrom, login, startServer } from '../../helpers.ts'
+import { ADMIN, call, callFrom, login, startServer, assertError } from '../../helpers.ts'
 
 const failures = (server: Awaited<ReturnType<typeof startServer>>['server']) => server.core.audit.count({ types: ['login_failed'] })
 
@@ -28,7 +28,7 @@ test('60 concurrent wrong passwords and the right one inside the burst: only 3 a
   assert.ok(answers.filter((r) => r.status === 429).every((r) => Number(r.headers.get('retry-after')) >= 1))
   const late = await right
   assert.equal(late.status, 429, 'the right password inside the burst does not get in')
-  assert.equal(late.body.code, 'LOGIN_THROTTLED')
+  assertError(late, 429, 'LOGIN_THROTTLED')
   assert.equal(failures(server), 3)
   assert.equal(server.core.passwordChecks.load().checked - before, 3, 'three bcrypt comparisons in all')
 })

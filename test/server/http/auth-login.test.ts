@@ -101,8 +101,7 @@ test('repeated failures slow down, then lock with 429 and Retry-After; other add
   const attempt = () => call(url, 'POST', '/api/v1/login', { form: { username: ADMIN.username, password: 'wrong-password' } })
   for (let i = 0; i < 3; i++) assert.equal((await attempt()).status, 401)
   const locked = await attempt()
-  assert.equal(locked.status, 429)
-  assert.equal(locked.body.code, 'LOGIN_THROTTLED')
+  assertError(locked, 429, 'LOGIN_THROTTLED')
   const retryAfter = Number(locked.headers.get('retry-after'))
   assert.ok(retryAfter >= 1 && retryAfter <= 900)
   // Even the right password is refused while locked: guessing cannot continue.
@@ -127,8 +126,7 @@ test('a burst against admin from 127.0.0.1 does not lock out the admin\'s client
   assert.ok(burst.some((r) => r.status === 429))
   // Every local client shares 127.0.0.1: without its device cookie the admin waits too ...
   const bare = await call(url, 'POST', '/api/v1/login', { form: ADMIN })
-  assert.equal(bare.status, 429)
-  assert.equal(bare.body.code, 'LOGIN_THROTTLED')
+  assertError(bare, 429, 'LOGIN_THROTTLED')
   // ... but the admin's own client gets in, even when a same-named cookie was planted in front.
   const known = await call(url, 'POST', '/api/v1/login', { form: ADMIN, headers: { cookie: `authdock_device=d1.planted; ${device}`, 'sec-fetch-site': 'same-origin' } })
   assert.equal(known.status, 200, JSON.stringify(known.body))
@@ -252,7 +250,6 @@ test('unknown routes and methods answer JSON 404', async (t) => {
   const { url } = await startServer(t)
   for (const path of ['/api/v1/nope', '/nothing-here']) {
     const r = await call(url, 'GET', path)
-    assert.equal(r.status, 404)
-    assert.equal(r.body.detail, 'Not Found')
+    assertError(r, 404, undefined, 'Not Found')
   }
 })

@@ -67,8 +67,7 @@ test('reuse of a rotated token after its child was used revokes the session, eve
   const second = await refresh(url, first.body.refresh_token) // the child is used: the parent is spent for good
   assert.equal(second.status, 200)
   const replay = await refresh(url, tokens.refresh)
-  assert.equal(replay.status, 401)
-  assert.equal(replay.body.code, 'REFRESH_REUSED')
+  assertError(replay, 401, 'REFRESH_REUSED')
   // From now on the session's newest refresh token and all its access tokens are refused.
   assert.equal((await refresh(url, second.body.refresh_token)).status, 401)
   for (const token of [tokens.access, first.body.access_token, second.body.access_token]) {

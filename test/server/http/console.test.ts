@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { ADMIN, login, manualClock, testEnv } from '../../helpers.ts'
-import { form, send, startSecure } from '../../security/support.ts'
+import { ADMIN, login, manualClock, startServer, testEnv, assertError } from '../../helpers.ts'
+import { form, send } from '../../security/support.ts'
 import type { Answer } from '../../security/support.ts'
 
 const LISTED = 'http://app.example:3000'
@@ -30,7 +30,7 @@ const consoleCall = (url: string, path: 'refresh' | 'logout', secret: string | n
   })
 
 test('console login: the access token in the body, the refresh token only in an HttpOnly SameSite=Strict cookie of our own', async (t) => {
-  const { url } = await startSecure(t, { env: testEnv({ LANGFLOW_ACCESS_HTTPONLY: 'false', LANGFLOW_REFRESH_HTTPONLY: 'false' }) })
+  const { url } = await startServer(t, { env: testEnv({ LANGFLOW_ACCESS_HTTPONLY: 'false', LANGFLOW_REFRESH_HTTPONLY: 'false' }) })
   const secret = binding()
   const r = await consoleLogin(url, secret, { origin: url, 'sec-fetch-site': 'same-origin' })
   assert.equal(r.status, 200, r.text)
@@ -58,7 +58,7 @@ test('console login: the access token in the body, the refresh token only in an 
 })
 
 test('console refresh rotates only with the browser binding; a mismatch is refused without rotating or revoking', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   const secret = binding()
   const first = cookieOf(await consoleLogin(url, secret), 'authdock_console')?.value ?? ''
   const cookie = `authdock_console=${first}`
@@ -92,7 +92,7 @@ test('console refresh rotates only with the browser binding; a mismatch is refus
 })
 
 test('console logout ends the session of its Bearer token and of its cookie when the binding matches, and drops the cookie', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   const secret = binding()
   const a = await consoleLogin(url, secret)
   const cookie = `authdock_console=${cookieOf(a, 'authdock_console')?.value}`
@@ -109,7 +109,7 @@ test('console logout ends the session of its Bearer token and of its cookie when
 })
 
 test('every console route refuses a request from another origin, even with no cookie: a cross-port form cannot sign the browser in', async (t) => {
-  const { url } = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const { url } = await startServer(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
   const port = Number(new URL(url).port)
   const otherPort = `http://127.0.0.1:${port === 65535 ? port - 1 : port + 1}`
   const secret = binding()
@@ -138,7 +138,7 @@ test('every console route refuses a request from another origin, even with no co
 })
 
 test('Langflow\'s login refuses a browser request from another origin (login CSRF); its own pages, listed origins and non-browser clients sign in', async (t) => {
-  const { url } = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const { url } = await startServer(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
   const form = { 'content-type': 'application/x-www-form-urlencoded' }
   const body = new URLSearchParams(ADMIN).toString()
   const other = `http://127.0.0.1:${Number(new URL(url).port) + 1}`
@@ -165,7 +165,7 @@ test('Langflow\'s login refuses a browser request from another origin (login CSR
 })
 
 test('a session cookie sent twice is refused and every copy cleared: console, access and refresh cookies', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   const secret = binding()
   const mine = cookieOf(await consoleLogin(url, secret), 'authdock_console')?.value ?? ''
   const theirs = cookieOf(await consoleLogin(url, binding()), 'authdock_console')?.value ?? ''
@@ -176,23 +176,20 @@ test('a session cookie sent twice is refused and every copy cleared: console, ac
 
   // A path-scoped copy written by another page comes first; the server's own second.
   const dupConsole = await consoleCall(url, 'refresh', secret, `authdock_console=${theirs}; authdock_console=${mine}`)
-  assert.equal(dupConsole.status, 401)
-  assert.equal(dupConsole.body.code, 'DUPLICATE_COOKIE')
+  assertError(dupConsole, 401, 'DUPLICATE_COOKIE')
   assert.equal(dupConsole.body.access_token, undefined)
   for (const p of ['/', '/api', '/api/v1', '/api/v1/console', '/api/v1/console/', '/api/v1/console/refresh']) assert.ok(cleared(dupConsole, 'authdock_console').includes(p), `cleared at ${p}`)
   assert.ok(dupConsole.headers.getSetCookie().some((l) => l.includes('Domain=127.0.0.1')), 'and with a Domain')
 
   const dupAccess = await send(url, 'GET', '/api/v1/users/whoami', { headers: { cookie: `access_token_lf=${other.access}; theme=dark; access_token_lf=${admin.access}` } })
-  assert.equal(dupAccess.status, 401)
-  assert.equal(dupAccess.body.code, 'DUPLICATE_COOKIE')
+  assertError(dupAccess, 401, 'DUPLICATE_COOKIE')
   assert.ok(cleared(dupAccess, 'access_token_lf').includes('/api/v1/users/whoami'))
   const dupExpress = await send(url, 'GET', '/api/v1/admin/overview', { headers: { cookie: `access_token_lf=${admin.access};access_token_lf=${admin.access}` } })
   assert.equal(dupExpress.status, 401, 'even two equal copies: the server set one')
   assert.ok(cleared(dupExpress, 'access_token_lf').includes('/api/v1/admin'))
 
   const dupRefresh = await send(url, 'POST', '/api/v1/refresh', { headers: { cookie: `refresh_token_lf=${other.refresh}; refresh_token_lf=${admin.refresh}` } })
-  assert.equal(dupRefresh.status, 401)
-  assert.equal(dupRefresh.body.code, 'DUPLICATE_COOKIE')
+  assertError(dupRefresh, 401, 'DUPLICATE_COOKIE')
   assert.ok(cleared(dupRefresh, 'refresh_token_lf').includes('/api/v1/refresh'))
 
   // Nothing was used: each single cookie still works.
@@ -202,7 +199,7 @@ test('a session cookie sent twice is refused and every copy cleared: console, ac
 })
 
 test('Langflow\'s logout with a refresh cookie sent twice still ends both sessions and clears every copy', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   const admin = await login(url)
   const planted = await login(url)
   const r = await send(url, 'POST', '/api/v1/logout', {
@@ -224,7 +221,7 @@ test('Langflow\'s logout with a refresh cookie sent twice still ends both sessio
 })
 
 test('the console\'s device token rides in a header, never a cookie: a device cookie another port\'s server copied and replays cannot lock the console out', async (t) => {
-  const { url } = await startSecure(t, { clock: manualClock() }) // the locks last until the test ends
+  const { url } = await startServer(t, { clock: manualClock() }) // the locks last until the test ends
   // The admin's browser holds a device cookie from Langflow's login (Path=/, sent to every port of
   // the host: a server on another port that the browser visits receives it) ...
   const langflow = await send(url, 'POST', '/api/v1/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(ADMIN).toString() })
