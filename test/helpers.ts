@@ -222,8 +222,8 @@ const INVALID_CREDENTIAL = new Set(['INVALID_TOKEN', 'TOKEN_EXPIRED', 'SESSION_R
  */
 export function assertChallenge(headers: Headers, status: number, code: string | undefined, label = ''): void {
   const challenge = headers.get('www-authenticate')
-  if (code !== undefined && INVALID_CREDENTIAL.has(code)) assert.match(challenge ?? '', /^Bearer error="invalid_token", error_description="[^"]*"$/, label)
-  else if (code === 'NOT_SUPERUSER') assert.match(challenge ?? '', /^Bearer error="insufficient_scope", error_description="[^"]*"$/, label)
+  if (code !== undefined && INVALID_CREDENTIAL.has(code)) assert.match(challenge ?? '', /^Bearer error="invalid_token", error_description="[^"]+"$/, label)
+  else if (code === 'NOT_SUPERUSER') assert.match(challenge ?? '', /^Bearer error="insufficient_scope", error_description="[^"]+"$/, label)
   else if (status === 401) assert.equal(challenge, 'Bearer', label)
   else assert.equal(challenge, null, label)
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { normalizeUsername, usernameKey } from '../../src/server/core/users/username.ts'
-import { login, testEnv } from '../helpers.ts'
-import { send, startSecure } from './support.ts'
+import { login, startServer, testEnv } from '../helpers.ts'
+import { send } from './support.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260601) // eslint-disable-line n/no-process-env -- a fixed seed, overridable to replay
 const RUNS = 80
@@ -42,7 +42,7 @@ const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c)
 const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), printable)
 
 test('fuzzing every endpoint: JSON 4xx or the documented success, never a 5xx, and no half-stored record', async (t) => {
-  const { url, configDir, server } = await startSecure(t, { env: testEnv({ LANGFLOW_ENABLE_SIGNUP: 'true' }) })
+  const { url, configDir, server } = await startServer(t, { env: testEnv({ LANGFLOW_ENABLE_SIGNUP: 'true' }) })
   const admin = await login(url)
   const bearer = { authorization: `Bearer ${admin.access}`, 'content-type': 'application/json' }
   // A superuser's API key, so that the fuzzed requests get past authentication. "Sign everyone
