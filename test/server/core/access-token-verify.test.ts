@@ -8,12 +8,12 @@ import { createHmac, sign } from 'node:crypto'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import fc from 'fast-check'
-import { createAuthCore } from '../../src/server/core/core.ts'
-import type { AuthCore, Logger } from '../../src/server/core/core.ts'
-import { AuthError } from '../../src/server/core/errors.ts'
-import type { LoadedKey } from '../../src/server/core/keys/key-material.ts'
-import { parseStrictObject } from '../../src/server/core/tokens/strict-json.ts'
-import { ADMIN, manualClock, tempDir, testEnv } from '../helpers.ts'
+import { createAuthCore } from '../../../src/server/core/core.ts'
+import type { AuthCore, Logger } from '../../../src/server/core/core.ts'
+import { AuthError } from '../../../src/server/core/errors.ts'
+import type { LoadedKey } from '../../../src/server/core/keys/key-material.ts'
+import { parseStrictObject } from '../../../src/server/core/tokens/strict-json.ts'
+import { ADMIN, manualClock, tempDir, testEnv } from '../../helpers.ts'
 
 const silent: Logger = { info() {}, warn() {}, error() {} }
 const context = { ip: '127.0.0.1', userAgent: 'test' }
