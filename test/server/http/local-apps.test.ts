@@ -438,6 +438,6 @@ test('introspection answers a bad credential as every route does, in OAuth\'s wo
   assert.match(dup.body.error_description, /more than once/)
   assert.ok(dup.headers.getSetCookie().some((l) => l.startsWith('access_token_lf=;')), 'the copies are cleared')
   const crossSite = await introspect({ cookie: `access_token_lf=${admin.access}`, origin: 'http://127.0.0.1:9999', 'sec-fetch-site': 'same-site' })
-  assertOauthError(crossSite, 403, 'insufficient_scope')
+  assertOauthError(crossSite, 403, 'invalid_request')
   assert.match(crossSite.body.error_description, /own pages/)
 })
