@@ -1,5 +1,5 @@
 // Build config for the headless server: src/server/cli.ts as plain JavaScript in out/server/, so
-// that `npm run serve` starts without tsx compiling TypeScript on every start (issue 5, target 6).
+// that `npm run serve` starts without tsx compiling TypeScript on every start.
 // Packages stay external (node_modules is there at run time); only our own code is bundled.
 
 import { builtinModules } from 'node:module'

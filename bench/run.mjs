@@ -1,12 +1,16 @@
 // `npm run bench`: issue 5's scenarios 1–7, authdock against small reference servers started here.
-// Every server runs pinned to core 0 (`taskset -c 0`), the load generator (autocannon, 50
-// connections) and this script on core 1; loopback only; each measurement is bounded in time.
+// Every server runs pinned to core 0 (`taskset -c 0`), the load generator (50 connections: wrk
+// for scenario 1 when it is on PATH, else autocannon) and this script on core 1; loopback only;
+// each measurement is bounded in time. Each one logs how busy the server was over the measured
+// window (its process, % of one core) and how busy the load core was.
 //
 //   npm run bench                     full run (BENCH_SECONDS per measurement, default 10)
 //   npm run bench -- --quick          smoke run: 2 s per measurement, a 10× smaller scale seed
 //   npm run bench -- --markdown       also print the table as markdown
 //   npm run bench -- --only 1,4       only these scenarios
 //   npm run bench -- --json out.json  also write every raw figure as JSON
+//
+//   BENCH_LOAD_GENERATOR=autocannon   scenario 1 with autocannon even where wrk is installed
 //
 // Progress goes to stderr; the table (and the markdown) to stdout.
 
@@ -21,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SignJWT } from 'jose'
 import {
-  cleanupSync, cpuOf, foreignCpu, memoryOf, registerTempDir, removeTempDir, runJson, spawnPinned, stop, stopAll, waitForLine,
+  cleanupSync, foreignCpu, memoryOf, registerTempDir, removeTempDir, runJson, sampleCpu, spawnPinned, stop, stopAll, waitForLine,
 } from './lib/procs.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -57,6 +61,18 @@ const SCALE = QUICK
   : { users: 100_000, sessions: 250_000, tokensPerSession: 4, liveSessions: 100_000 }
 const ONLY = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : null
 const wanted = (n) => ONLY === null || ONLY.has(String(n))
+
+/** On PATH, executable: Debian's `wrk` package puts it in /usr/bin. */
+const onPath = (name) => (process.env.PATH ?? '').split(':').some((dir) => {
+  try {
+    const st = statSync(join(dir, name))
+    return dir !== '' && st.isFile() && (st.mode & 0o111) !== 0
+  } catch {
+    return false
+  }
+})
+// Scenario 1's load generator: wrk when installed (BENCH_LOAD_GENERATOR=autocannon forces autocannon).
+const HOT_PATH_GENERATOR = process.env.BENCH_LOAD_GENERATOR === 'autocannon' || !onPath('wrk') ? 'autocannon' : 'wrk'
 
 const SUPERUSER = 'admin'
 const PASSWORD = 'bench-password-123'
@@ -159,11 +175,15 @@ const referenceToken = () =>
     .sign(new TextEncoder().encode(REFERENCE_SECRET))
 
 /**
- * autocannon on the load core; see lib/load.mjs for what comes back. `refreshTokens` (refresh
- * mode) is a function making a fresh pool. A measurement that other processes disturbed is run
- * once more (after waiting for quiet again); if that one is disturbed too, the figure is flagged.
+ * One measurement on the load core: wrk (lib/wrk.mjs) when `generator` is 'wrk', else autocannon
+ * (lib/load.mjs); both answer with the same figures. `refreshTokens` (refresh mode, autocannon
+ * only) is a function making a fresh pool. The server's CPU and both cores' are sampled through
+ * the run and taken over the measured window only (after the warm-up). A measurement that other
+ * processes disturbed is run once more (after waiting for quiet again); if that one is disturbed
+ * too, the figure is flagged.
  */
-async function load({ url, path, headers, refreshTokens, seconds = SECONDS, warmup = WARMUP, serverPid }) {
+async function load({ url, path, headers, refreshTokens, seconds = SECONDS, warmup = WARMUP, serverPid, generator = 'autocannon' }) {
+  if (generator === 'wrk' && refreshTokens) throw new Error('wrk has no refresh mode: use autocannon')
   for (let attempt = 1; ; attempt++) {
     let refreshTokensFile
     if (refreshTokens) {
@@ -173,19 +193,38 @@ async function load({ url, path, headers, refreshTokens, seconds = SECONDS, warm
     const opts = { url, path, headers, connections: CONNECTIONS, seconds, warmupSeconds: warmup, refreshTokensFile }
     await waitQuiet()
     const foreign = foreignCpu()
-    const server = serverPid ? cpuOf(serverPid) : null
-    const r = await runJson('autocannon', LOAD_CORE, [NODE, join(BENCH, 'lib/load.mjs'), JSON.stringify(opts)])
+    const cpu = serverPid ? sampleCpu(serverPid) : null
+    let r
+    try {
+      r = await runJson(generator, LOAD_CORE, [NODE, join(BENCH, generator === 'wrk' ? 'lib/wrk.mjs' : 'lib/load.mjs'), JSON.stringify(opts)])
+    } finally {
+      cpu?.stop()
+    }
+    r.generator = generator
     r.foreignCpuPct = foreign()
-    r.serverCpuPct = server?.() ?? null
+    const used = cpu?.usage(r.window[0], r.window[1]) ?? null
+    r.serverCpuPct = used?.processPct ?? null
+    r.serverCoreBusyPct = used?.corePct[SERVER_CORE] ?? null
+    r.loadCoreBusyPct = used?.corePct[LOAD_CORE] ?? null
     const disturbed = r.foreignCpuPct > NOISY_PCT
     const retry = disturbed && attempt <= RETRIES
     const warning = !disturbed ? '' : retry ? ' — other processes were busy: measuring again' : ' — OTHER PROCESSES WERE BUSY: this figure is unreliable'
-    log(`  ${path}: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}, failed ${r.failed}, errors ${r.errors}${r.lostTokens !== undefined ? `, tokens lost ${r.lostTokens}` : ''}; server ${r.serverCpuPct?.toFixed(0) ?? '?'} % of its core, other CPU ${r.foreignCpuPct.toFixed(0)} %${warning}`)
+    log(`  ${path} (${generator}): ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}, failed ${r.failed}, errors ${r.errors}${r.lostTokens !== undefined ? `, tokens lost ${r.lostTokens}` : ''}; ${cpuNote(r)}, other CPU ${r.foreignCpuPct.toFixed(0)} %${warning}`)
     if (retry) continue
     maxForeign = Math.max(maxForeign, r.foreignCpuPct)
     if (disturbed) noisy.push(`${currentScenario} ${path} (${r.foreignCpuPct.toFixed(0)} %)`)
     return r
   }
+}
+
+/**
+ * The server process's use of its core over the measured window, and how busy the load core was:
+ * a server under ~85 % while the load core is near 100 % was waiting for the load generator.
+ */
+function cpuNote(r) {
+  if (r.serverCpuPct == null) return 'server CPU not measured'
+  const pct = (x) => `${Math.round(x)} %`
+  return `server process ${pct(r.serverCpuPct)} of core ${SERVER_CORE} (core ${pct(r.serverCoreBusyPct)} busy), core ${LOAD_CORE} (${r.generator}) ${pct(r.loadCoreBusyPct)} busy`
 }
 
 /**
@@ -335,8 +374,16 @@ function markdownTable() {
 // ---------------------------------------------------------------------------------------------
 // Scenarios.
 
-/** How busy the server's core was: under ~90 % the load generator, not the server, set the pace. */
-const busy = (r) => (r.serverCpuPct == null ? '' : `; server core ${Math.round(r.serverCpuPct)} % busy${r.serverCpuPct < 85 ? ' (load-generator bound)' : ''}`)
+/**
+ * How busy the server was over the measured window. Under ~85 % of its core, something else set
+ * the pace: other processes on its core, or the load generator (its core near 100 %).
+ */
+function busy(r) {
+  if (r.serverCpuPct == null) return ''
+  const others = r.serverCoreBusyPct - r.serverCpuPct
+  const why = r.serverCpuPct >= 85 ? '' : others > 10 ? ` (other processes took ${Math.round(others)} % of its core)` : r.loadCoreBusyPct > 90 ? ' (load-generator bound)' : ' (server idle at times)'
+  return `; server ${Math.round(r.serverCpuPct)} % of its core${why}, load core ${Math.round(r.loadCoreBusyPct)} % busy (${r.generator})`
+}
 const bearer = (token) => ({ authorization: `Bearer ${token}` })
 const WHOAMI = '/api/v1/users/whoami'
 const VERIFY = '/api/v1/auth/verify'
@@ -350,9 +397,10 @@ const machine = {
   seconds: SECONDS,
   warmupSeconds: WARMUP,
   connections: CONNECTIONS,
+  hotPathGenerator: HOT_PATH_GENERATOR,
 }
 raw.machine = machine
-log(`${machine.cores} cores (${machine.model}), Node ${machine.node}; ${SECONDS} s per measurement after ${WARMUP} s warm-up, ${CONNECTIONS} connections`)
+log(`${machine.cores} cores (${machine.model}), Node ${machine.node}; ${SECONDS} s per measurement after ${WARMUP} s warm-up, ${CONNECTIONS} connections; scenario 1 load by ${HOT_PATH_GENERATOR}`)
 
 await scenario(1, 'protected route vs the bare-Node verify ceiling', async () => {
   const token = await referenceToken()
@@ -368,7 +416,7 @@ await scenario(1, 'protected route vs the bare-Node verify ceiling', async () =>
       for (const path of paths) {
         const headers = auth ? bearer(token) : {}
         await expectOk(server.url, path, headers)
-        ref[`${key}${path}`] = mustBeClean(`${file} ${path}`, await load({ serverPid: server.pid, url: server.url, path, headers }))
+        ref[`${key}${path}`] = mustBeClean(`${file} ${path}`, await load({ serverPid: server.pid, url: server.url, path, headers, generator: HOT_PATH_GENERATOR }))
       }
     } finally {
       await stop(server.child)
@@ -390,7 +438,7 @@ await scenario(1, 'protected route vs the bare-Node verify ceiling', async () =>
       const { access_token: access } = await login(server.url)
       for (const path of [WHOAMI, VERIFY]) {
         await expectOk(server.url, path, bearer(access))
-        authdock[`${alg}${path}`] = mustBeClean(`authdock ${alg} ${path}`, await load({ serverPid: server.pid, url: server.url, path, headers: bearer(access) }))
+        authdock[`${alg}${path}`] = mustBeClean(`authdock ${alg} ${path}`, await load({ serverPid: server.pid, url: server.url, path, headers: bearer(access), generator: HOT_PATH_GENERATOR }))
       }
       authdock[`${alg}memory`] = memoryOf(server.pid)
     } finally {
@@ -656,7 +704,7 @@ await scenario(7, 'the console: bundle size, Sessions screen with 10,000 session
 
 // ---------------------------------------------------------------------------------------------
 
-const header = `authdock bench, ${machine.date.slice(0, 10)}: ${machine.cores} cores (${machine.model}), Node ${machine.node}, ${machine.mode} run (${SECONDS} s per measurement, ${WARMUP} s warm-up, ${CONNECTIONS} connections; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE})`
+const header = `authdock bench, ${machine.date.slice(0, 10)}: ${machine.cores} cores (${machine.model}), Node ${machine.node}, ${machine.mode} run (${SECONDS} s per measurement, ${WARMUP} s warm-up, ${CONNECTIONS} connections; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; scenario 1 load by ${HOT_PATH_GENERATOR}, the others by autocannon)`
 raw.maxForeignCpuPct = maxForeign
 const noise = `Other processes (and hypervisor steal) used at most ${maxForeign.toFixed(0)} % of a core during any measurement${maxForeign > NOISY_PCT ? `: THE MACHINE WAS NOT QUIET, these figures are unreliable: ${noisy.join(', ')}` : ''}.`
 process.stdout.write(`\n${header}\n\n${plainTable()}\n\n${noise}\n`)

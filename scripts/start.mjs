@@ -103,12 +103,23 @@ function newestChange(path) {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))))
 }
 
-/** Runs the app as a child, relays termination signals to it, and exits with its exit code. */
+// The child's fd 3: a pipe it watches (src/server/launcher-pipe.ts, which names the variable).
+const LAUNCHER_FD = 3
+
+/**
+ * Runs the app as a child, relays termination signals to it, and exits with its exit code. Should
+ * this script be killed outright (SIGKILL, the OOM killer), no signal can be relayed: the child
+ * then sees the pipe on its fd 3 close and stops by itself.
+ */
 function runAndForward(command, commandArgs, env = process.env) {
   // On POSIX the child gets its own process group, so that a terminal's Ctrl-C reaches it once,
   // relayed by us, rather than straight from the terminal and then again from us: the server
   // takes a second SIGINT as "stop now" and would skip closing its database.
-  const child = spawn(command, commandArgs, { stdio: 'inherit', env, detached: process.platform !== 'win32' })
+  const child = spawn(command, commandArgs, {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...env, AUTHDOCK_LAUNCHER_FD: String(LAUNCHER_FD) },
+    detached: process.platform !== 'win32',
+  })
   const relayedAt = new Map()
   for (const [signal, relayed] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGTERM'], ['SIGHUP', 'SIGTERM']]) {
     process.on(signal, () => {

@@ -163,10 +163,55 @@ export function foreignCpu() {
   }
 }
 
-/** Starts watching a process's CPU; the returned function gives its use since, in % of one core. */
-export function cpuOf(pid) {
-  const ticks = () => statOf(pid)?.ticks ?? NaN
-  const t0 = performance.now()
-  const start = ticks()
-  return () => ((ticks() - start) / 100 / ((performance.now() - t0) / 1000)) * 100
+/** Busy and total clock ticks of each core, from /proc/stat's cpuN lines. */
+function coreTicks() {
+  const cores = []
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line)
+    if (!m) continue
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2].trim().split(/\s+/).map(Number)
+    const busy = user + nice + system + irq + softirq + steal
+    cores[Number(m[1])] = { busy, total: busy + idle + iowait }
+  }
+  return cores
+}
+
+/**
+ * Samples a process's CPU ticks and every core's busy ticks every `everyMs` until stop(), so that
+ * use can be computed over a window known only afterwards (the load generator's measured one,
+ * after its warm-up): usage(from, to) in epoch ms gives the process's use in % of one core, and
+ * each core's busy share in %, interpolating between the samples around each end.
+ */
+export function sampleCpu(pid, everyMs = 100) {
+  const samples = []
+  const take = () => {
+    const s = statOf(pid)
+    samples.push({ at: Date.now(), ticks: s?.ticks ?? NaN, cores: coreTicks() })
+  }
+  take()
+  const timer = setInterval(take, everyMs)
+  return {
+    stop() {
+      clearInterval(timer)
+      take()
+    },
+    usage(from, to) {
+      const at = (t) => {
+        let i = samples.findIndex((s) => s.at >= t)
+        if (i === -1) i = samples.length - 1
+        const b = samples[i]
+        const a = samples[Math.max(0, i - 1)]
+        const f = b.at === a.at ? 1 : Math.min(1, Math.max(0, (t - a.at) / (b.at - a.at)))
+        const mix = (x, y) => x + (y - x) * f
+        return { ticks: mix(a.ticks, b.ticks), cores: b.cores.map((c, n) => ({ busy: mix(a.cores[n].busy, c.busy), total: mix(a.cores[n].total, c.total) })) }
+      }
+      const a = at(from)
+      const b = at(to)
+      const seconds = (to - from) / 1000
+      return {
+        processPct: ((b.ticks - a.ticks) / 100 / seconds) * 100, // USER_HZ is 100 on Linux
+        corePct: b.cores.map((c, n) => ((c.busy - a.cores[n].busy) / Math.max(1, c.total - a.cores[n].total)) * 100),
+      }
+    },
+  }
 }

@@ -6,6 +6,7 @@ import { app, clipboard, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 
 import type { Env } from '../server/core/config.ts'
 import { withDotEnv } from '../server/core/config-dir.ts'
 import { ConfigError, createAuthServer } from '../server/index.ts'
+import { watchLauncher } from '../server/launcher-pipe.ts'
 import type { AuthServer } from '../server/index.ts'
 import { readDesktopSettings, writeDesktopSettings } from './desktop-settings.ts'
 import { createDesktopHandlers } from './ipc/desktop.ts'
@@ -68,6 +69,9 @@ async function run(): Promise<void> {
   })
   app.on('before-quit', (event) => lifecycle.onBeforeQuit(event))
   app.on('window-all-closed', () => lifecycle.onWindowAllClosed())
+  // `npm start` runs the app in a process group of its own: a launcher killed outright relays no
+  // signal, and its pipe closing is the only notice. Quit as the tray's Quit does.
+  watchLauncher(process.env, () => void ready.then(() => app.quit()))
 
   await ready
   registerHandlers(

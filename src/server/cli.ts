@@ -1,5 +1,6 @@
 // `npm run serve`: the auth server headless. Prints `listening on http://HOST:PORT` when ready;
-// SIGINT/SIGTERM let in-flight requests finish and close the database.
+// SIGINT/SIGTERM, or the death of the launcher that started it, let in-flight requests finish and
+// close the database.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -8,6 +9,7 @@ import { backupConfigDir, isEncryptedBackupFile, restoreConfigDir } from './core
 import { defaultConfigDir, withDotEnv } from './core/config-dir.ts'
 import { ConfigError } from './core/errors.ts'
 import { createAuthServer } from './index.ts'
+import { watchLauncher } from './launcher-pipe.ts'
 import { promptHidden } from './prompt.ts'
 
 const BACKUP_USAGE = `usage: npm run serve -- backup FILE [--config-dir DIR] [--encrypt [--passphrase-file F]]
@@ -105,6 +107,9 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv): Promi
   }
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
+  // Started by scripts/start.mjs in a process group of its own, the server gets no signal when the
+  // launcher is killed outright: its pipe closing is the notice.
+  watchLauncher(processEnv, () => stop('launcher gone'))
   // A new config dir's first RSA key is generated while the server already listens: failing to
   // make it (a full disk) is as fatal as any other start-up error.
   server.core.keys.pending()?.catch(async (err: unknown) => {

@@ -11,6 +11,7 @@ import { createAuthCore } from './core/core.ts'
 import type { AuthCore, Logger } from './core/core.ts'
 import type { BoundAddress } from './core/host-policy.ts'
 import { createApp } from './http/app.ts'
+import type { ContractWatcher } from './http/router.ts'
 import { createStreamHub } from './http/sse.ts'
 import type { StreamOptions } from './http/sse.ts'
 import { createLogger } from './log.ts'
@@ -30,6 +31,8 @@ export interface AuthServerOptions {
    * request, and how long a kept-alive connection may sit idle between requests (tests shorten them).
    */
   readonly timeouts?: { readonly headersMs?: number; readonly requestMs?: number; readonly keepAliveMs?: number }
+  /** Told of any answer outside a route's declaration; the tests fail on one. */
+  readonly contract?: ContractWatcher
 }
 
 export interface AuthServer {
@@ -65,7 +68,7 @@ export async function createAuthServer(options: AuthServerOptions): Promise<Auth
   const core = await createAuthCore({ configDir: options.configDir, env, clock: options.clock, log })
   const streams = createStreamHub(options.streams)
   let bound: BoundAddress | null = null
-  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenAddress: () => bound })
+  const app = createApp(core, { log, consoleDir: options.consoleDir, streams, listenAddress: () => bound, contract: options.contract })
   const headersTimeout = options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
   const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS)
   const server = createServer(

@@ -72,7 +72,7 @@ test('nginx auth_request in front of an app, with authdock deciding', async (t) 
     const r = await through()
     assert.equal(r.status, 401)
     assert.equal(r.seen, null)
-    // nginx hands the client the subrequest's WWW-Authenticate on a 401.
+    // nginx hands the client the subrequest's WWW-Authenticate on a 401 (RFC 6750: no error code without a credential).
     assert.equal(r.headers.get('www-authenticate'), 'Bearer')
   })
 

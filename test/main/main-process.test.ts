@@ -1,6 +1,6 @@
 // src/main/index.ts run for real in a child process, with Electron replaced by test/main's fake at
 // module resolution: the embedded server, the guarded window, the tray, IPC, closing into the tray,
-// a second launch, and quit-on-close ending the process cleanly.
+// a second launch, and quit-on-close (or the launcher's pipe closing) ending the process cleanly.
 
 import assert from 'node:assert/strict'
 import { fork } from 'node:child_process'
@@ -104,4 +104,35 @@ test('the desktop main process: window, tray, IPC, close into the tray, relaunch
   await assert.rejects(fetch(`${origin}/api/v1/setup`))
   // SQLite removes the WAL file when the last connection closes: the server closed before the exit.
   assert.deepEqual(wal(), [])
+})
+
+// `npm start` runs the app with a pipe from the launcher (scripts/start.mjs); killed outright, the
+// launcher relays no signal, and the pipe closing is what makes the app quit, its server closed.
+test('the desktop main process quits cleanly when the launcher\'s pipe closes', { timeout: 60_000 }, async (t) => {
+  const configDir = tempDir(t)
+  const child = fork(MAIN, [], {
+    cwd: configDir,
+    execArgv: ['--import', import.meta.resolve('tsx'), '--import', REGISTER],
+    env: { PATH: process.env.PATH, LANGFLOW_CONFIG_DIR: configDir, AUTHDOCK_BCRYPT_COST: '10', AUTHDOCK_HASH_WORKERS: '1', AUTHDOCK_LAUNCHER_FD: '4' },
+    // fd 3 is the test's own IPC channel with the fake Electron; fd 4 stands for the launcher's pipe.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.after(() => void child.kill())
+  const window = await Promise.race([
+    new Promise<Report<'window'>>((resolve) => child.on('message', (r: ChildReport) => r.type === 'window' && resolve(r))),
+    exited.then((code) => assert.fail(`main exited (${code}) before opening its window:\n${output}`)),
+  ])
+  const origin = new URL(window.url).origin
+  assert.equal((await fetch(`${origin}/api/v1/setup`)).ok, true)
+  const wal = () => readdirSync(configDir).filter((name) => name.endsWith('-wal'))
+  assert.notDeepEqual(wal(), [], 'the database is open in WAL mode')
+
+  child.stdio[4]?.destroy() // what the kernel does to the pipe when the launcher dies
+  assert.equal(await exited, 0, output)
+  await assert.rejects(fetch(`${origin}/api/v1/setup`))
+  assert.deepEqual(wal(), [], 'the server closed its database before the exit')
 })

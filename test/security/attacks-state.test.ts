@@ -4,10 +4,10 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeJwt, login, manualClock, testEnv } from '../helpers.ts'
+import { decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
 import type { Tokens } from '../helpers.ts'
 import type { Alg } from './support.ts'
-import { send, serverKey, signRaw, startSecure } from './support.ts'
+import { send, serverKey, signRaw } from './support.ts'
 import type { Case } from './targets.ts'
 import { attack, credentialTargets } from './targets.ts'
 
@@ -17,7 +17,7 @@ const tally = { cases: 0, requests: 0 }
 for (const alg of MODES) {
   test(`${alg}: tokens of revoked sessions, deleted or deactivated users and retired keys, and hostile API keys, are refused`, async (t) => {
     const clock = manualClock()
-    const { url, configDir, server } = await startSecure(t, { clock, env: testEnv({ LANGFLOW_ALGORITHM: alg }) })
+    const { url, configDir, server } = await startServer(t, { clock, env: testEnv({ LANGFLOW_ALGORITHM: alg }) })
     const admin = await login(url)
     const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' })
     const newKey = async (token: string) => (await send(url, 'POST', '/api/v1/api_key/', { headers: bearer(token), body: '{}' })).body as { id: string; api_key: string }

@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { exportJWK } from 'jose'
-import { decodeJwt, login, manualClock, testEnv } from '../helpers.ts'
+import { decodeJwt, login, manualClock, startServer, testEnv } from '../helpers.ts'
 import type { Alg } from './support.ts'
-import { b64, send, serverKey, signRaw, startSecure } from './support.ts'
+import { b64, send, serverKey, signRaw } from './support.ts'
 import type { Case } from './targets.ts'
 import { accepted, attack, credentialTargets } from './targets.ts'
 
@@ -36,7 +36,7 @@ async function trap(t: { after: (fn: () => Promise<void>) => void }) {
 for (const alg of MODES) {
   test(`${alg}: every forged or hostile access token is refused on every route that takes a credential`, async (t) => {
     const clock = manualClock()
-    const { url, configDir, server } = await startSecure(t, { clock, env: testEnv({ LANGFLOW_ALGORITHM: alg }) })
+    const { url, configDir, server } = await startServer(t, { clock, env: testEnv({ LANGFLOW_ALGORITHM: alg }) })
     const admin = await login(url)
     const apiKey = (await send(url, 'POST', '/api/v1/api_key/', { headers: { authorization: `Bearer ${admin.access}`, 'content-type': 'application/json' }, body: '{}' })).body.api_key as string
     const targets = credentialTargets(url, apiKey)

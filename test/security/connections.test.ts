@@ -10,9 +10,8 @@ import type { Socket } from 'node:net'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { login, testEnv } from '../helpers.ts'
+import { login, startServer, testEnv } from '../helpers.ts'
 import { isStream, openSse } from '../sse-client.ts'
-import { startSecure } from './support.ts'
 
 /** Generous: only a server that never closes the connection takes this long. */
 const CLOSE_DEADLINE_MS = 5_000
@@ -57,7 +56,7 @@ function keepAliveGet(agent: Agent, url: string, path: string): Promise<{ status
 
 test('past AUTHDOCK_MAX_CONNECTIONS a new connection is closed, while an open keep-alive client is still served', async (t) => {
   const cap = 4
-  const { url, logs } = await startSecure(t, { env: testEnv({ AUTHDOCK_MAX_CONNECTIONS: String(cap) }) })
+  const { url, logs } = await startServer(t, { env: testEnv({ AUTHDOCK_MAX_CONNECTIONS: String(cap) }) })
   const port = Number(new URL(url).port)
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   t.after(() => agent.destroy())
@@ -87,7 +86,7 @@ test('past AUTHDOCK_MAX_CONNECTIONS a new connection is closed, while an open ke
 
 test('a connection that sends nothing, or sits idle after an answer, is closed after its timeout', async (t) => {
   // Each far shorter than the defaults (10 s and 5 s), which the deadline would not reach.
-  const { url } = await startSecure(t, { timeouts: { headersMs: 300, keepAliveMs: 300 } })
+  const { url } = await startServer(t, { timeouts: { headersMs: 300, keepAliveMs: 300 } })
   const port = Number(new URL(url).port)
 
   const silent = await rawConnection(t, port)
@@ -103,7 +102,7 @@ test('a connection that sends nothing, or sits idle after an answer, is closed a
 
 test('an event stream outlives the idle timeouts', async (t) => {
   // Heartbeats rarer than the timeouts, so nothing but the stream itself keeps the connection.
-  const { url } = await startSecure(t, { timeouts: { headersMs: 200, requestMs: 300, keepAliveMs: 200 }, streams: { heartbeatMs: 1_000, maxStreams: 4 } })
+  const { url } = await startServer(t, { timeouts: { headersMs: 200, requestMs: 300, keepAliveMs: 200 }, streams: { heartbeatMs: 1_000, maxStreams: 4 } })
   const admin = await login(url)
   const stream = await openSse(t, `${url}/api/v1/admin/events`, { authorization: `Bearer ${admin.access}` })
   assert.ok(isStream(stream), JSON.stringify(stream))

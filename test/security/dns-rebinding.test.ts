@@ -11,8 +11,8 @@ import { test } from 'node:test'
 import { loadConfig } from '../../src/server/core/config.ts'
 import { ConfigError } from '../../src/server/core/errors.ts'
 import { allowedHosts, isHostAllowed, parseHost, publicBaseUrl } from '../../src/server/core/host-policy.ts'
-import { login, parseBody, tempDir, testEnv } from '../helpers.ts'
-import { CLIENT_TIMEOUT_MS, startSecure } from './support.ts'
+import { login, parseBody, startServer, tempDir, testEnv } from '../helpers.ts'
+import { CLIENT_TIMEOUT_MS } from './support.ts'
 
 /** One request with the Host header chosen by the test (fetch sets its own). */
 function withHost(url: string, method: string, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
@@ -81,7 +81,7 @@ test('Host: evil.example is refused 421 before any route: fast path, Express, co
   const consoleDir = join(tempDir(t), 'console')
   mkdirSync(consoleDir)
   writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>')
-  const { url } = await startSecure(t, { consoleDir })
+  const { url } = await startServer(t, { consoleDir })
   const admin = await login(url)
   const bearer = { authorization: `Bearer ${admin.access}` }
   // Each with the answer it gets under the server's own Host, so each really reaches its route.
@@ -110,7 +110,7 @@ test('Host: evil.example is refused 421 before any route: fast path, Express, co
 })
 
 test('a request without a Host header is refused 421', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   // HTTP/1.1 requires Host (node answers 400 itself); HTTP/1.0 does not.
   const text = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(new URL(url).port), '127.0.0.1')
@@ -126,7 +126,7 @@ test('a request without a Host header is refused 421', async (t) => {
 })
 
 test('discovery names the configured URLs, whatever allowed Host asked', async (t) => {
-  const plain = await startSecure(t)
+  const plain = await startServer(t)
   const port = new URL(plain.url).port
   for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `app.localhost:${port}`]) {
     const r = await withHost(plain.url, 'GET', '/.well-known/openid-configuration', host)
@@ -136,7 +136,7 @@ test('discovery names the configured URLs, whatever allowed Host asked', async (
   }
 
   const issuer = 'https://auth.example.test'
-  const behindProxy = await startSecure(t, { env: testEnv({ AUTHDOCK_ISSUER: issuer, AUTHDOCK_ALLOWED_HOSTS: 'authdock' }) })
+  const behindProxy = await startServer(t, { env: testEnv({ AUTHDOCK_ISSUER: issuer, AUTHDOCK_ALLOWED_HOSTS: 'authdock' }) })
   for (const host of ['auth.example.test', 'authdock:7861', `localhost:${new URL(behindProxy.url).port}`]) {
     const r = await withHost(behindProxy.url, 'GET', '/.well-known/openid-configuration', host)
     assert.equal(r.status, 200, host)

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { test } from 'node:test'
-import { testEnv } from '../helpers.ts'
-import { send, form, startSecure } from './support.ts'
+import { startServer, testEnv } from '../helpers.ts'
+import { send, form } from './support.ts'
 
 test('no password, token, key, API key or setup code appears in any log line or audit event', async (t) => {
-  const { url, server, logs } = await startSecure(t, { env: testEnv({ LANGFLOW_SUPERUSER: undefined, LANGFLOW_SUPERUSER_PASSWORD: undefined }) })
+  const { url, server, logs } = await startServer(t, { env: testEnv({ LANGFLOW_SUPERUSER: undefined, LANGFLOW_SUPERUSER_PASSWORD: undefined }) })
   const secrets: [string, string][] = []
   const keep = (what: string, value: string) => void secrets.push([what, value])
   const json = (extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', ...extra })
@@ -68,7 +68,7 @@ test('no password, token, key, API key or setup code appears in any log line or 
 })
 
 test('a password typed into the username field is stored nowhere: an unknown name is audited as a keyed hash', async (t) => {
-  const { url, logs } = await startSecure(t)
+  const { url, logs } = await startServer(t)
   const typed = 'Correct-Horse-Battery-Staple-42'
   for (let i = 0; i < 3; i++) assert.equal((await send(url, 'POST', '/api/v1/login', form({ username: typed, password: 'admin-password-1' }))).status, 401)
   assert.equal((await send(url, 'POST', '/api/v1/login', form({ username: typed.toLowerCase(), password: 'x' }))).status, 429)

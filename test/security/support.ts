@@ -1,18 +1,13 @@
-// Plumbing for the security suites: a server with injectable timeouts and a capturing logger,
+// Plumbing for the security suites (their server is startServer of test/helpers.ts):
 // requests that can never hang (each has a client timeout; a stream that opens is closed at once),
 // and the server's own signing key read back from its config dir to forge tokens with.
 
 import { createHmac, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseBody, startServer } from '../helpers.ts'
-import type { Running } from '../helpers.ts'
+import { parseBody } from '../helpers.ts'
 
 export const CLIENT_TIMEOUT_MS = 10_000
-
-/** The shared test server (test/helpers.ts), under the name these suites use. */
-export const startSecure = startServer
-export type Secure = Running
 
 export interface Answer {
   readonly status: number

@@ -20,8 +20,17 @@ export interface Target {
 const HUGE = 60_000
 
 const jsonError = (a: Answer) => typeof a.body === 'object' && a.body !== null && typeof a.body.code === 'string' && a.body.detail !== undefined
-const unauthorized = (a: Answer) => a.status === 401 && jsonError(a) && a.headers.get('www-authenticate') === 'Bearer'
-const tooLarge = (a: Answer, token: string) => token.length > HUGE && (a.status === 413 || a.status === 400) && jsonError(a)
+const oauthError = (a: Answer) => typeof a.body === 'object' && a.body !== null && typeof a.body.error === 'string' && typeof a.body.error_description === 'string'
+/**
+ * A 401 in the route's dialect. RFC 6750 §3.1: an access token or API key that is no good says
+ * invalid_token; a refresh token refused at the token endpoints is not a bearer credential.
+ */
+const unauthorized = (a: Answer) =>
+  a.status === 401 && (jsonError(a) || oauthError(a)) &&
+  (a.body.code === 'INVALID_REFRESH_TOKEN' || a.body.code === 'REFRESH_REUSED'
+    ? a.headers.get('www-authenticate') === 'Bearer'
+    : /^Bearer error="invalid_token", error_description="[^"]*"$/.test(a.headers.get('www-authenticate') ?? ''))
+const tooLarge = (a: Answer, token: string) => token.length > HUGE && (a.status === 413 || a.status === 400) && (jsonError(a) || oauthError(a))
 
 /** `apiKey` is a valid key of a superuser: introspection needs a trusted caller to reach the token. */
 export function credentialTargets(url: string, apiKey: string): Target[] {
@@ -56,14 +65,14 @@ export function credentialTargets(url: string, apiKey: string): Target[] {
       kind: 'subject',
       name: 'POST /oauth/introspect (token)',
       hit: (token) => send(url, 'POST', '/api/v1/oauth/introspect', { ...form({ token }), headers: { ...form({}).headers, 'x-api-key': apiKey } }),
-      refused: (a, token) => (a.status === 200 && a.body?.active === false && Object.keys(a.body).length === 1) || tooLarge(a, token) || (token.length > 16_384 && a.status === 400 && jsonError(a)),
+      refused: (a, token) => (a.status === 200 && a.body?.active === false && Object.keys(a.body).length === 1) || tooLarge(a, token) || (token.length > 16_384 && a.status === 400 && oauthError(a)),
     },
     {
       kind: 'subject',
       name: 'POST /oauth/revoke (token)',
       hit: (token) => send(url, 'POST', '/api/v1/oauth/revoke', form({ token })),
       // Always 200 (RFC 7009 §2.2); that nothing was revoked is checked by the genuine token afterwards.
-      refused: (a, token) => a.status === 200 || tooLarge(a, token) || (token.length > 16_384 && a.status === 400 && jsonError(a)),
+      refused: (a, token) => a.status === 200 || tooLarge(a, token) || (token.length > 16_384 && a.status === 400 && oauthError(a)),
     },
     {
       kind: 'refresh',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { normalizeUsername, usernameKey } from '../../src/server/core/users/username.ts'
-import { call, login, startServer } from '../helpers.ts'
+import { call, login, startServer, assertError } from '../helpers.ts'
 
 // [created as, shown as, spellings that are the same account]
 const FAMILIES: [string, string, string[]][] = [
@@ -44,7 +44,7 @@ test('over HTTP: a look-alike of an existing name is taken, any equivalent spell
     for (const spelling of same) {
       const dup = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: spelling, password } })
       assert.equal(dup.status, 400, `${JSON.stringify(spelling)} must be taken: ${JSON.stringify(dup.body)}`)
-      assert.equal(dup.body.code, 'USERNAME_TAKEN')
+      assertError(dup, 400, 'USERNAME_TAKEN')
       const tokens = await login(url, spelling, password)
       const me = await call(url, 'GET', '/api/v1/users/whoami', { token: tokens.access })
       assert.equal(me.body.username, shown, 'whoever logs in, the name is shown as created')
@@ -53,12 +53,11 @@ test('over HTTP: a look-alike of an existing name is taken, any equivalent spell
   // A rename onto a look-alike of another account is refused as well.
   const victim = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: 'victim', password: 'victim-password' } })
   const renamed = await call(url, 'PATCH', `/api/v1/admin/users/${victim.body.user.id}`, { token: admin.access, json: { username: 'АDMIN' } }) // Cyrillic А
-  assert.equal(renamed.status, 400)
-  assert.equal(renamed.body.code, 'USERNAME_TAKEN')
+  assertError(renamed, 400, 'USERNAME_TAKEN')
   for (const name of INVISIBLE) {
     const r = await call(url, 'POST', '/api/v1/admin/users', { token: admin.access, json: { username: name, password: 'invisible-password' } })
     assert.equal(r.status, 422, `${JSON.stringify(name)}: ${JSON.stringify(r.body)}`)
-    assert.equal(r.body.code, 'INVALID_INPUT')
+    assertError(r, 422, 'INVALID_INPUT')
   }
   const list = await call(url, 'GET', '/api/v1/admin/users?limit=100', { token: admin.access })
   assert.equal(list.body.total_count, FAMILIES.length + 2)

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { loadConfig } from '../../src/server/core/config.ts'
 import { ConfigError } from '../../src/server/core/errors.ts'
-import { login, testEnv } from '../helpers.ts'
-import { send, startSecure } from './support.ts'
+import { login, startServer, testEnv, assertError } from '../helpers.ts'
+import { send } from './support.ts'
 
 const CONSOLE_DIR = join(import.meta.dirname, '..', '..', 'out', 'renderer')
 const LISTED = 'http://app.example:3000'
@@ -25,7 +25,7 @@ function assertHardened(headers: Headers, label: string): void {
 }
 
 test('API answers carry the hardening headers: fast path, Express routes, errors, 404s, well-known', async (t) => {
-  const { url } = await startSecure(t)
+  const { url } = await startServer(t)
   const admin = await login(url)
   for (const [path, headers] of [
     ['/api/v1/users/whoami', { authorization: `Bearer ${admin.access}` }], ['/api/v1/users/whoami', {}], ['/api/v1/auth/verify', {}],
@@ -41,7 +41,7 @@ test('API answers carry the hardening headers: fast path, Express routes, errors
 
 test('the built console loads under its strict CSP: no inline script or style, no eval, every asset served', async (t) => {
   assert.ok(existsSync(join(CONSOLE_DIR, 'index.html')), `the console must be built first (npm run build): ${CONSOLE_DIR}`)
-  const { url } = await startSecure(t, { consoleDir: CONSOLE_DIR })
+  const { url } = await startServer(t, { consoleDir: CONSOLE_DIR })
   const page = await send(url, 'GET', '/')
   assert.equal(page.status, 200)
   assertHardened(page.headers, 'GET /')
@@ -72,15 +72,14 @@ test('AUTHDOCK_CORS_ORIGINS: exact origins only, validated at start-up', () => {
 })
 
 test('CORS: a listed origin gets its own origin back with credentials and its preflight answered; others get nothing, never *', async (t) => {
-  const closed = await startSecure(t)
+  const closed = await startServer(t)
   const preflight = (url: string, origin: string) =>
     send(url, 'OPTIONS', '/api/v1/users/whoami', { headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } })
   const refused = await preflight(closed.url, LISTED)
-  assert.equal(refused.status, 403)
-  assert.equal(refused.body.code, 'FORBIDDEN')
+  assertError(refused, 403, 'FORBIDDEN')
   assert.equal(refused.headers.get('access-control-allow-origin'), null)
 
-  const open = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const open = await startServer(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
   const ok = await preflight(open.url, LISTED)
   assert.equal(ok.status, 204)
   assert.equal(ok.headers.get('access-control-allow-origin'), LISTED)
@@ -103,7 +102,7 @@ test('CORS: a listed origin gets its own origin back with credentials and its pr
 })
 
 test('every state-changing route refuses the access cookie from another origin or site, and changes nothing', async (t) => {
-  const { url, server } = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const { url, server } = await startServer(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
   const admin = await login(url)
   const json = { 'content-type': 'application/json' }
   const victim = await send(url, 'POST', '/api/v1/admin/users', { headers: { ...json, authorization: `Bearer ${admin.access}` }, body: '{"username":"victim","password":"victim-password"}' })
@@ -140,7 +139,7 @@ test('every state-changing route refuses the access cookie from another origin o
     for (const h of hostile) {
       const r = await send(url, method, path, { headers: { ...json, ...h, cookie: `access_token_lf=${admin.access}` }, body })
       assert.equal(r.status, 403, `${method} ${path} with ${JSON.stringify(h)}: ${r.status} ${r.text.slice(0, 120)}`)
-      assert.equal(r.body.code, 'FORBIDDEN')
+      assertError(r, 403, 'FORBIDDEN')
       refusals += 1
     }
   }
@@ -157,7 +156,7 @@ test('every state-changing route refuses the access cookie from another origin o
 })
 
 test('the refresh cookie is honoured only from our own pages: refresh, the refresh grant and logout', async (t) => {
-  const { url } = await startSecure(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
+  const { url } = await startServer(t, { env: testEnv({ AUTHDOCK_CORS_ORIGINS: LISTED }) })
   const tokens = await login(url)
   const cookie = { cookie: `refresh_token_lf=${tokens.refresh}` }
   const form = { 'content-type': 'application/x-www-form-urlencoded' }

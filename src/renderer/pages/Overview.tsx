@@ -1,5 +1,5 @@
 // Overview: live counts, the last 24 h of logins and failures, reuse detections, key age, and
-// seed 004's security checklist evaluated by the server.
+// the security checklist evaluated by the server.
 
 import { api } from '../api.ts'
 import { HourlyChart } from '../components/HourlyChart.tsx'

@@ -158,7 +158,7 @@ const settings = {
   LANGFLOW_ACCESS_SAME_SITE: { parse: sameSite, fallback: 'lax' as SameSite },
   LANGFLOW_ACCESS_SECURE: { parse: bool, fallback: false },
   LANGFLOW_ACCESS_HTTPONLY: { parse: bool, fallback: false },
-  // Stricter than Langflow (SameSite=none): seed 004's checklist asks for Strict.
+  // Stricter than Langflow (SameSite=none): a refresh cookie is never needed on another site's request.
   LANGFLOW_REFRESH_SAME_SITE: { parse: sameSite, fallback: 'strict' as SameSite },
   LANGFLOW_REFRESH_SECURE: { parse: bool, fallback: true },
   LANGFLOW_REFRESH_HTTPONLY: { parse: bool, fallback: true },

@@ -10,6 +10,7 @@ import { createTokenInspector } from './admin/token-inspector.ts'
 import { createApiKeys } from './api-keys.ts'
 import { createAudit } from './audit.ts'
 import { createAuthenticator } from './authenticate.ts'
+import { createAutoLogin } from './auto-login.ts'
 import { createDeviceCookies } from './device-cookies.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
@@ -29,6 +30,7 @@ import { createAccessTokens } from './tokens/access-tokens.ts'
 import { createHashScheduler } from './users/hash-scheduler.ts'
 import type { PasswordHasher } from './users/password-hasher.ts'
 import { createPasswordHasher } from './users/password-hasher.ts'
+import { createSignUp } from './users/signup.ts'
 import { createUsers } from './users/users.ts'
 
 export const DATABASE_FILE = 'authdock.db'
@@ -122,13 +124,15 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       sessions,
       users,
       login,
+      signUp: createSignUp({ users, config }),
+      autoLogin: createAutoLogin({ users, sessions, config }),
       apiKeys,
       throttle,
       passwordChecks,
       setup,
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection,
-      inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection }),
+      inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection, store }),
       keyAdmin: createKeyAdmin({ keys, sessions, signOut }),
       signOut,
       overview: createOverview({ store, clock, audit, sessions, keys }),

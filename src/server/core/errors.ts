@@ -41,6 +41,13 @@ export type AuthErrorCode =
   | 'TOO_MANY_STREAMS'
   | 'HOST_NOT_ALLOWED'
   | 'DUPLICATE_COOKIE'
+  | 'KEYS_NOT_READY'
+  // Requests that cannot be read or routed: the same model, so they are written like any other.
+  | 'BODY_TOO_LARGE'
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

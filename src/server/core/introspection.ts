@@ -4,24 +4,27 @@
 import type { RequestContext } from './audit.ts'
 import type { Principal } from './authenticate.ts'
 import type { Clock } from './clock.ts'
-import { toSeconds } from './clock.ts'
 import { AuthError } from './errors.ts'
 import type { Sessions } from './sessions/sessions.ts'
 import type { Store } from './store/types.ts'
 import type { AccessTokens } from './tokens/access-tokens.ts'
 
+/** What a token is right now; the HTTP layer spells it as RFC 7662's claims. */
 export type Introspection =
   | { readonly active: false }
   | {
       readonly active: true
       readonly type: 'access' | 'refresh'
-      readonly sub: string
+      readonly userId: string
       readonly username: string
-      readonly sid: string
-      readonly iat: number
-      readonly exp: number
+      readonly sessionId: string
+      /** Epoch ms, as every time in the core. */
+      readonly issuedAt: number
+      readonly expiresAt: number
       readonly isSuperuser: boolean
-      readonly jti: string | null
+      /** The access token's own id (its jti); null for a refresh token. */
+      readonly tokenId: string | null
+      /** The signing key of an access token; null for a refresh token. */
       readonly kid: string | null
     }
 
@@ -36,6 +39,21 @@ const INACTIVE = { active: false } as const
  */
 export function mayIntrospect(principal: Principal): boolean {
   return principal.user.isSuperuser
+}
+
+const NOT_ALLOWED = "Only a superuser's token or API key may introspect tokens or follow revocations"
+
+/**
+ * The caller of introspection or of the revocation stream, if trusted: NOT_AUTHENTICATED without
+ * a credential (RFC 7662 §2.3), NOT_SUPERUSER for one mayIntrospect refuses (the HTTP layer says
+ * insufficient_scope: RFC 6750 §3.1, a valid credential without the rights the request needs).
+ */
+export function requireTrustedCaller(principal: Principal | null): Principal {
+  if (principal === null) throw new AuthError('NOT_AUTHENTICATED', "A superuser's API key (x-api-key) or token is required")
+  if (!mayIntrospect(principal)) {
+    throw new AuthError('NOT_SUPERUSER', NOT_ALLOWED)
+  }
+  return principal
 }
 
 export function createIntrospection(deps: { store: Store; clock: Clock; accessTokens: AccessTokens; sessions: Sessions }) {
@@ -66,7 +84,10 @@ export function createIntrospection(deps: { store: Store; clock: Clock; accessTo
     if (claims === null || !sessions.isLive(claims.sid, claims.sub)) return INACTIVE
     const user = store.users.byId(claims.sub)
     if (user === null || !user.isActive) return INACTIVE
-    return { active: true, type: 'access', sub: user.id, username: user.username, sid: claims.sid, iat: claims.iat, exp: claims.exp, isSuperuser: user.isSuperuser, jti: claims.jti || null, kid: claims.kid }
+    return {
+      active: true, type: 'access', userId: user.id, username: user.username, sessionId: claims.sid,
+      issuedAt: claims.iat * 1000, expiresAt: claims.exp * 1000, isSuperuser: user.isSuperuser, tokenId: claims.jti || null, kid: claims.kid,
+    }
   }
 
   function refresh(token: string): Introspection {
@@ -78,11 +99,15 @@ export function createIntrospection(deps: { store: Store; clock: Clock; accessTo
     if (row.usedAt !== null || row.expiresAt <= now || !sessions.isLive(session.id, session.userId)) return INACTIVE
     const user = store.users.byId(session.userId)
     if (user === null || !user.isActive) return INACTIVE
-    return { active: true, type: 'refresh', sub: user.id, username: user.username, sid: session.id, iat: toSeconds(row.issuedAt), exp: toSeconds(row.expiresAt), isSuperuser: user.isSuperuser, jti: null, kid: null }
+    return {
+      active: true, type: 'refresh', userId: user.id, username: user.username, sessionId: session.id,
+      issuedAt: row.issuedAt, expiresAt: row.expiresAt, isSuperuser: user.isSuperuser, tokenId: null, kid: null,
+    }
   }
 
   return {
     mayIntrospect,
+    requireTrustedCaller,
     introspect,
 
     /** Ends the session of a refresh or access token; an unknown or invalid token is not an error (RFC 7009 §2.2). */

@@ -1,26 +1,21 @@
-// The HTTP adapter: parses input, calls the core, maps results and errors. No auth rules here.
-// The two hottest routes are answered by fast-routes.ts; everything else goes through Express.
+// The HTTP adapter as one request listener: the Host check and CORS for every request, then the
+// route table (router.ts), then the console's files. No auth rules here.
 
-import express from 'express'
 import { existsSync } from 'node:fs'
 import type { RequestListener } from 'node:http'
+import serveStatic from 'serve-static'
 import type { AuthCore, Logger } from '../core/core.ts'
 import { AuthError } from '../core/errors.ts'
 import { allowedHosts, isHostAllowed } from '../core/host-policy.ts'
 import type { BoundAddress, HostRule } from '../core/host-policy.ts'
 import { createCookieJar } from './cookies.ts'
 import { createCors } from './cors.ts'
-import { authErrorReply, createErrorHandler, notFound } from './error-handler.ts'
-import { API_HEADERS, BODY_LIMIT_BYTES, FORM_PARAMETER_LIMIT, createFastRoutes, send } from './fast-routes.ts'
-import { adminRoutes } from './routes/admin.ts'
-import { apiKeyRoutes } from './routes/api-keys.ts'
-import { consoleRoutes } from './routes/console.ts'
-import { localAppRoutes } from './routes/local-apps.ts'
+import { writeError } from './error-writer.ts'
+import { createRouter } from './router.ts'
+import type { ContractWatcher } from './router.ts'
+import { routeTable } from './route-table.ts'
 import { createStreamHub } from './sse.ts'
 import type { StreamHub } from './sse.ts'
-import { authRoutes } from './routes/auth.ts'
-import { userRoutes } from './routes/users.ts'
-import { wellKnownRoutes } from './routes/well-known.ts'
 import { setConsoleHeaders, setSecurityHeaders } from './security-headers.ts'
 
 export interface AppOptions {
@@ -30,39 +25,28 @@ export interface AppOptions {
   readonly streams?: StreamHub
   /** The address the server is bound to (null before it listens): for the security checklist, the Hosts answered and the URLs published. */
   readonly listenAddress?: () => BoundAddress | null
+  /** Told of any answer outside a route's declaration (the tests fail on it). */
+  readonly contract?: ContractWatcher
+}
+
+/** `http://host/path?q` → `/path?q`; anything that is not a URL → `/` (then a 404). */
+function originForm(target: string): string {
+  try {
+    const url = new URL(target)
+    return url.pathname + url.search
+  } catch {
+    return '/'
+  }
 }
 
 export function createApp(core: AuthCore, options: AppOptions): RequestListener {
-  const streams = options.streams ?? createStreamHub()
+  const { log } = options
   const listenAddress = options.listenAddress ?? (() => null)
-  const app = express()
-  app.disable('x-powered-by')
-  app.set('etag', false)
-
-  const api = express.Router()
-  api.use((_req, res, next) => {
-    res.set(API_HEADERS)
-    next()
-  })
-  api.use(express.json({ limit: BODY_LIMIT_BYTES }))
-  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: FORM_PARAMETER_LIMIT }))
-  const cookies = createCookieJar(core.config)
-  api.use(authRoutes(core, cookies))
-  api.use(consoleRoutes(core))
-  api.use(userRoutes(core))
-  api.use(apiKeyRoutes(core))
-  api.use(localAppRoutes(core, streams))
-  api.use('/admin', adminRoutes(core, { streams, listenHost: () => listenAddress()?.host ?? null }))
-  api.use(notFound)
-
-  app.use(wellKnownRoutes(core, listenAddress))
-  app.use('/api/v1', api)
-  if (options.consoleDir !== undefined && existsSync(options.consoleDir)) {
-    app.use(express.static(options.consoleDir, { index: 'index.html', maxAge: 0, setHeaders: setConsoleHeaders }))
-  }
-  app.use(notFound)
-  app.use(createErrorHandler(options.log))
-  const fast = createFastRoutes(core, cookies, options.log)
+  const routes = routeTable({ core, cookies: createCookieJar(core.config), streams: options.streams ?? createStreamHub(), listenAddress })
+  const router = createRouter(core, routes, { log, contract: options.contract })
+  const files = options.consoleDir !== undefined && existsSync(options.consoleDir)
+    ? serveStatic(options.consoleDir, { index: 'index.html', maxAge: 0, setHeaders: setConsoleHeaders })
+    : null
   const cors = createCors(core.config.corsOrigins)
   // The allowed Hosts change only when the server starts listening.
   let hosts: { bound: BoundAddress | null; rules: readonly HostRule[] } | undefined
@@ -71,17 +55,25 @@ export function createApp(core: AuthCore, options: AppOptions): RequestListener 
     if (hosts?.bound !== bound) hosts = { bound, rules: allowedHosts(core.config, bound) }
     return hosts.rules
   }
+  const notFound = (where: { method?: string; path: string }) => (res: Parameters<RequestListener>[1]) =>
+    writeError(res, new AuthError('NOT_FOUND', 'Not Found'), 'langflow', log, where)
+
   return (req, res) => {
-    // Before any route, so the fast path and Express answers (errors included) carry them alike.
-    setSecurityHeaders(res)
-    // Before any route too: a page whose name was re-pointed here (DNS rebinding) gets nothing.
+    // RFC 9112 §3.2.2: a request target may be a whole URL; everything below reads the path.
+    if (req.url !== undefined && !req.url.startsWith('/')) req.url = originForm(req.url)
+    // Before any route: a page whose name was re-pointed here (DNS rebinding) gets nothing.
     if (!isHostAllowed(req.headers.host, knownHosts())) {
       const shown = JSON.stringify((req.headers.host ?? '').slice(0, 100))
-      const reply = authErrorReply(new AuthError('HOST_NOT_ALLOWED', `This server does not answer to the host ${shown}: use a loopback address, the issuer's host, or add the host to AUTHDOCK_ALLOWED_HOSTS`))
-      send(res, reply.status, reply.headers, reply.body)
+      const err = new AuthError('HOST_NOT_ALLOWED', `This server does not answer to the host ${shown}: use a loopback address, the issuer's host, or add the host to AUTHDOCK_ALLOWED_HOSTS`)
+      writeError(res, err, 'langflow', log, { method: req.method, path: '' })
       return
     }
     if (cors(req, res)) return
-    if (!fast(req, res)) app(req, res)
+    if (router(req, res)) return
+    const where = { method: req.method, path: (req.url ?? '/').split('?')[0] ?? '/' }
+    // The console's files are written by serve-static: the security set goes on first.
+    setSecurityHeaders(res)
+    if (files === null || (req.method !== 'GET' && req.method !== 'HEAD')) return notFound(where)(res)
+    files(req, res, (err?: unknown) => (err === undefined ? notFound(where)(res) : writeError(res, err, 'langflow', log, where)))
   }
 }

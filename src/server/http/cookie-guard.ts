@@ -55,8 +55,7 @@ function domainOf(req: IncomingMessage): string | null {
  * with a Domain (the request's host, and `domains` such as LANGFLOW_COOKIE_DOMAIN).
  */
 export function clearingLines(req: IncomingMessage, name: string, domains: readonly (string | null)[] = []): string[] {
-  // Express strips a mount point from req.url; originalUrl is the path the browser asked for.
-  const path = ((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/'
+  const path = (req.url ?? '/').split('?')[0] ?? '/'
   const hosts = [...new Set([domainOf(req), ...domains].filter((d): d is string => d !== null && d !== ''))]
   const lines: string[] = []
   for (const p of pathsCovering(path)) {

@@ -3,6 +3,9 @@
 // answer to another; its preflights are answered here. Any other origin's preflight is a 403.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { AuthError } from '../core/errors.ts'
+import { errorReply, sendJson } from './error-writer.ts'
+import { writeHead } from './security-headers.ts'
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Api-Key, Last-Event-ID'
@@ -19,9 +22,8 @@ export function createCors(allowedOrigins: readonly string[]) {
     if (allowed.size > 0) res.setHeader('Vary', 'Origin')
     if (origin === undefined || !allowed.has(origin)) {
       if (!preflight) return false
-      const body = JSON.stringify({ detail: 'This origin may not call the API from a browser (see AUTHDOCK_CORS_ORIGINS)', code: 'FORBIDDEN' })
-      res.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
-      res.end(body)
+      const reply = errorReply(new AuthError('FORBIDDEN', 'This origin may not call the API from a browser (see AUTHDOCK_CORS_ORIGINS)'))
+      sendJson(res, reply.status, reply.headers, reply.body)
       return true
     }
     res.setHeader('Access-Control-Allow-Origin', origin)
@@ -30,11 +32,10 @@ export function createCors(allowedOrigins: readonly string[]) {
       res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS)
       return false
     }
-    res.writeHead(204, {
+    writeHead(res, 204, {
       'Access-Control-Allow-Methods': ALLOWED_METHODS,
       'Access-Control-Allow-Headers': ALLOWED_HEADERS,
       'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
-      'Content-Length': 0,
     })
     res.end()
     return true

@@ -1,6 +1,5 @@
 // Credentials at the edge, in Langflow's order: a Bearer header, then the access cookie, then
-// x-api-key; never the URL query. Works on a plain IncomingMessage, so the Express routes and the
-// fast path (fast-routes.ts) resolve callers with the very same code.
+// x-api-key (header, then query). The router resolves every caller here, once per request.
 
 import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
@@ -63,20 +62,31 @@ export function foreignLogin(req: IncomingMessage, corsOrigins: readonly string[
   return crossSiteWrite(req) && !(origin !== undefined && corsOrigins.includes(origin))
 }
 
-/** The caller, or null when the request carries no credential at all. A bad credential throws. */
-export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
+/** Which credential authenticated a caller: forward auth treats a cookie as a browser's. */
+export type Credential = 'bearer' | 'cookie' | 'api-key'
+
+export interface Caller {
+  readonly principal: Principal
+  readonly credential: Credential
+}
+
+/** The caller and the credential used, or null when the request carries none. A bad credential throws. */
+export function resolveCaller(core: AuthCore, req: IncomingMessage): Caller | null {
   const bearer = bearerToken(req)
-  if (bearer !== undefined && bearer !== '') return core.authenticate.token(bearer)
+  if (bearer !== undefined && bearer !== '') return { principal: core.authenticate.token(bearer), credential: 'bearer' }
   const cookie = accessCookieOf(core, req)
   if (cookie !== undefined) {
     requireOwnOrigin(req)
-    return core.authenticate.token(cookie)
+    return { principal: core.authenticate.token(cookie), credential: 'cookie' }
   }
   const apiKey = req.headers['x-api-key']
-  if (typeof apiKey === 'string' && apiKey !== '') return core.authenticate.apiKey(apiKey)
-  const fromQuery = apiKeyFromQuery(req)
-  if (fromQuery !== undefined) return core.authenticate.apiKey(fromQuery)
-  return null
+  const key = typeof apiKey === 'string' && apiKey !== '' ? apiKey : apiKeyFromQuery(req)
+  return key === undefined ? null : { principal: core.authenticate.apiKey(key), credential: 'api-key' }
+}
+
+/** The caller, or null when the request carries no credential at all. A bad credential throws. */
+export function resolvePrincipal(core: AuthCore, req: IncomingMessage): Principal | null {
+  return resolveCaller(core, req)?.principal ?? null
 }
 
 /**

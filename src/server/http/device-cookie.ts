@@ -2,13 +2,12 @@
 // browser, mostly): every value the client sent, the Set-Cookie line of a new one, and the
 // password login that route calls. The console carries its device token in a header instead.
 
-import type { IncomingMessage } from 'node:http'
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthCore } from '../core/core.ts'
 import { DEVICE_COOKIE_TTL_SECONDS } from '../core/device-cookies.ts'
 import type { LoginResult } from '../core/login.ts'
 import { cookieValues } from './cookie-guard.ts'
-import { serializeCookie } from './cookies.ts'
+import { appendCookies, serializeCookie } from './cookies.ts'
 import { foreignLogin } from './credentials.ts'
 import { contextOf } from './request.ts'
 
@@ -47,8 +46,8 @@ export function deviceCookieLine(core: AuthCore, value: string): string {
 }
 
 /** A password login with the request's device cookies; on success the new device cookie is set. */
-export async function passwordLogin(core: AuthCore, req: Request, res: Response, username: unknown, password: unknown): Promise<LoginResult> {
+export async function passwordLogin(core: AuthCore, req: IncomingMessage, res: ServerResponse, username: unknown, password: unknown): Promise<LoginResult> {
   const result = await core.login(username, password, contextOf(req), presentedDevices(req, core.config.corsOrigins))
-  res.append('Set-Cookie', deviceCookieLine(core, result.deviceToken))
+  appendCookies(res, deviceCookieLine(core, result.deviceToken))
   return result
 }

@@ -1,12 +1,26 @@
 // Wire shapes, Langflow's spelling included (`create_at`), typed by src/shared/api-types.ts, which
 // the console reads.
 
-import type { AdminApiKey, ApiKeyRead, AuditEventRead, KeyRead, RefreshLink, SessionRead, UserRead } from '../../shared/api-types.ts'
-import { toIso } from '../core/clock.ts'
+import type { AdminApiKey, ApiKeyRead, AuditEventRead, Inspection, KeyRead, RefreshLink, SessionRead, Settings, UserRead } from '../../shared/api-types.ts'
+import type { TokenInspection } from '../core/admin/token-inspector.ts'
+import { toIso, toSeconds } from '../core/clock.ts'
+import { AuthError } from '../core/errors.ts'
+import type { Introspection } from '../core/introspection.ts'
+import type { SettingChanges, SettingState, SettingsPatch, TunableName } from '../core/settings.ts'
+import { TUNABLE_NAMES, TUNABLES } from '../core/settings.ts'
 import type { ChainLink } from '../core/sessions/sessions.ts'
 import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
 
-export const userRead = (u: User): UserRead => ({
+/** The store hands out one object per user until it changes: its wire form is made once too. */
+const userReads = new WeakMap<User, UserRead>()
+
+export function userRead(u: User): UserRead {
+  let read = userReads.get(u)
+  if (read === undefined) userReads.set(u, (read = Object.freeze(userReadOf(u))))
+  return read
+}
+
+const userReadOf = (u: User): UserRead => ({
   id: u.id,
   username: u.username,
   profile_image: u.profileImage,
@@ -53,7 +67,7 @@ export const tokenResponse = (t: { accessToken: string; refreshToken: string | n
   token_type: 'bearer',
 })
 
-export const sessionRead = (s: Session & { username?: string }, now: number): SessionRead => ({
+export const sessionRead = (s: Session & { username?: string | null }, now: number): SessionRead => ({
   id: s.id,
   user_id: s.userId,
   username: s.username ?? null,
@@ -105,4 +119,44 @@ export const auditRead = (e: AuditEvent): AuditEventRead => ({
   ip: e.ip,
   user_agent: e.userAgent,
   detail: e.detail,
+})
+
+/** RFC 7662 §2.2's claims for an active token, with Langflow's is_superuser beside them. */
+export function introspectionRead(r: Extract<Introspection, { active: true }>, issuer: string) {
+  return {
+    active: true, sub: r.userId, username: r.username, exp: toSeconds(r.expiresAt), iat: toSeconds(r.issuedAt), sid: r.sessionId, type: r.type,
+    // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
+    ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
+    iss: issuer, ...(r.tokenId === null ? {} : { jti: r.tokenId }), ...(r.kid === null ? {} : { kid: r.kid }),
+  }
+}
+
+const SETTING_OF_PUBLIC_NAME = new Map<string, TunableName>(TUNABLE_NAMES.map((n) => [TUNABLES[n].publicName, n]))
+
+/** The settings by their public names (access_token_expire_seconds, …), as the console reads them. */
+export const settingsRead = (settings: Readonly<Record<TunableName, SettingState>>): Settings =>
+  Object.fromEntries(TUNABLE_NAMES.map((n) => [TUNABLES[n].publicName, settings[n]]))
+
+export const settingChangesRead = (changes: SettingChanges): Record<string, { from: number; to: number }> =>
+  Object.fromEntries(Object.entries(changes).map(([n, change]) => [TUNABLES[n as TunableName].publicName, change]))
+
+/** A PATCH /admin/settings body as the core's patch; a name it does not know is refused. */
+export function settingsPatchOf(body: Readonly<Record<string, unknown>>): SettingsPatch {
+  const patch: Partial<Record<TunableName, unknown>> = {}
+  for (const [name, value] of Object.entries(body)) {
+    const setting = SETTING_OF_PUBLIC_NAME.get(name)
+    if (setting === undefined) throw new AuthError('INVALID_INPUT', `Unknown setting "${name}"; known: ${[...SETTING_OF_PUBLIC_NAME.keys()].join(', ')}`)
+    patch[setting] = value
+  }
+  return patch
+}
+
+/** The token inspector's answer; its session as the Sessions screen shows one. */
+export const inspectionRead = (r: TokenInspection, now: number): Inspection => ({
+  kind: r.kind,
+  verified: r.verified,
+  reason: r.reason,
+  kid: r.kid,
+  active: r.active,
+  session: r.session === null ? null : sessionRead(r.session, now),
 })

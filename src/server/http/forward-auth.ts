@@ -4,16 +4,12 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
-import type { AuthCore } from '../core/core.ts'
 import { isCrossSiteWrite } from '../core/cross-site.ts'
 import type { BrowserRequest } from '../core/cross-site.ts'
 import { AuthError } from '../core/errors.ts'
-import { accessCookieOf } from './credentials.ts'
+import type { Credential } from './credentials.ts'
+import { headerOf } from './request.ts'
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
 
 /**
  * The original request as the proxy describes it. The method: X-Original-Method (our nginx
@@ -25,10 +21,10 @@ export function originalRequest(req: IncomingMessage): BrowserRequest {
   return {
     // A proxy that does not say which method it is asking about gets its answer as for a write:
     // failing open would let every cross-site form through such a proxy.
-    method: header(req, 'x-original-method') ?? header(req, 'x-forwarded-method') ?? 'POST',
-    origin: header(req, 'origin'),
-    secFetchSite: header(req, 'sec-fetch-site'),
-    host: (header(req, 'x-forwarded-host') ?? header(req, 'host'))?.split(',')[0],
+    method: headerOf(req, 'x-original-method') ?? headerOf(req, 'x-forwarded-method') ?? 'POST',
+    origin: headerOf(req, 'origin'),
+    secFetchSite: headerOf(req, 'sec-fetch-site'),
+    host: (headerOf(req, 'x-forwarded-host') ?? headerOf(req, 'host'))?.split(',')[0],
   }
 }
 
@@ -38,8 +34,8 @@ export function originalRequest(req: IncomingMessage): BrowserRequest {
  * such as a form another page posts with the admin's cookie. Bearer and API-key callers are
  * never browsers acting on their own, and are not affected.
  */
-export function forwardAuthReply(core: AuthCore, principal: Principal, req: IncomingMessage) {
-  if (accessCookieOf(core, req) !== undefined && isCrossSiteWrite(originalRequest(req))) {
+export function forwardAuthReply(principal: Principal, credential: Credential | null, req: IncomingMessage) {
+  if (credential === 'cookie' && isCrossSiteWrite(originalRequest(req))) {
     throw new AuthError('FORBIDDEN', 'A cross-site request authenticated by cookie may not change anything: it must come from the protected app\'s own pages')
   }
   const { user } = principal

@@ -3,10 +3,11 @@
 // clean-up when the client goes, dropping a client that stops reading, and closing them all at
 // shutdown (an open stream would otherwise keep server.close() waiting for ever).
 
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Principal } from '../core/authenticate.ts'
 import type { AuthCore } from '../core/core.ts'
 import type { AuditEvent } from '../core/store/types.ts'
+import { writeHead } from './security-headers.ts'
 import { createStreamSlots } from '../core/stream-slots.ts'
 import type { StreamHolder } from '../core/stream-slots.ts'
 
@@ -50,11 +51,11 @@ export function createStreamHub(options: StreamOptions = DEFAULT_STREAM_OPTIONS)
      * Starts a stream on `res`. `alive` is asked at every heartbeat (the caller's session may have
      * been revoked meanwhile); `onClose` runs once, however the stream ends.
      */
-    open(kind: string, holder: StreamHolder, req: Request, res: Response, hooks: { alive: () => boolean; onClose: () => void }): Stream {
+    open(kind: string, holder: StreamHolder, req: IncomingMessage, res: ServerResponse, hooks: { alive: () => boolean; onClose: () => void }): Stream {
       const streams = open.get(kind) ?? new Set<Stream>()
       open.set(kind, streams)
       const release = slots.acquire(kind, holder) // throws TOO_MANY_STREAMS (429) before any header goes out
-      res.status(200).set({
+      writeHead(res, 200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
         Connection: 'keep-alive',
@@ -118,8 +119,8 @@ const RECHECK_ON = new Set(['user_updated', 'user_deleted', 'password_changed', 
 export function openAuditStream(
   hub: StreamHub,
   kind: string,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   opts: { core: AuthCore; principal: Principal; allowed: (now: Principal) => boolean; forward: (event: AuditEvent, stream: Stream) => void },
 ): Stream {
   const { core, principal } = opts

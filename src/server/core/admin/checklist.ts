@@ -57,8 +57,9 @@ export function createChecklist(deps: { config: Config; configDir: string; setti
     }
   }
 
-  /** `host`: the address the server is bound to (null before it listens). */
-  return function checklist(host: string | null): ChecklistItem[] {
+  /** `host`: the address the server is bound to (null before it listens). Waits for a key still being generated. */
+  return async function checklist(host: string | null): Promise<ChecklistItem[]> {
+    await keys.ready()
     const signer = keys.signer()
     const access = settings.accessTtlSeconds()
     const bits = signer.verifyKey.asymmetricKeyDetails?.modulusLength ?? 0

@@ -9,11 +9,14 @@ import type { SignOut } from './sign-out.ts'
 export function createKeyAdmin(deps: { keys: KeyRing; sessions: Sessions; signOut: SignOut }) {
   const { keys, sessions, signOut } = deps
   return {
-    describe() {
+    /** Waits for a key still being generated, so that the console never shows the ring without its signer. */
+    async describe() {
+      await keys.ready()
       const dependents = sessions.liveCountByKid()
+      const signer = keys.signer()
       return {
-        algorithm: keys.signer().alg,
-        activeKid: keys.signer().kid,
+        algorithm: signer.alg,
+        activeKid: signer.kid,
         pins: keys.pins(),
         keys: keys.list().map((record) => ({ record, liveSessions: record.state === 'retired' ? 0 : (dependents[record.kid] ?? 0) })),
       }

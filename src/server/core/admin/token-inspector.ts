@@ -7,9 +7,12 @@ import { AuthError } from '../errors.ts'
 import type { IntrospectionService } from '../introspection.ts'
 import type { KeyRing } from '../keys/key-ring.ts'
 import type { Sessions } from '../sessions/sessions.ts'
-import type { Session } from '../store/types.ts'
+import type { Session, Store } from '../store/types.ts'
 import type { AccessTokens } from '../tokens/access-tokens.ts'
 import { parseObject } from '../tokens/access-tokens.ts'
+
+/** The session a token names, with its user's name (null once the user is deleted). */
+export type InspectedSession = Session & { readonly username: string | null }
 
 export interface TokenInspection {
   readonly kind: 'access' | 'refresh' | 'unknown'
@@ -17,14 +20,17 @@ export interface TokenInspection {
   readonly reason: string | null
   readonly kid: string | null
   readonly active: boolean
-  readonly session: Session | null
+  readonly session: InspectedSession | null
 }
 
 /** A JWT segment's JSON object, unverified, parsed as the verifier parses it; null when not one. */
 const unverifiedPart = (token: string, index: number): Record<string, unknown> | null => parseObject(token.split('.')[index] ?? '')
 
-export function createTokenInspector(deps: { accessTokens: AccessTokens; keys: KeyRing; sessions: Sessions; introspection: IntrospectionService }) {
-  const { accessTokens, keys, sessions, introspection } = deps
+export function createTokenInspector(deps: { accessTokens: AccessTokens; keys: KeyRing; sessions: Sessions; introspection: IntrospectionService; store: Store }) {
+  const { accessTokens, keys, sessions, introspection, store } = deps
+
+  const withUsername = (session: Session | null): InspectedSession | null =>
+    session === null ? null : { ...session, username: store.users.byId(session.userId)?.username ?? null }
 
   function whyNotVerified(token: string, err: AuthError): string {
     if (err.code === 'TOKEN_EXPIRED') return 'Expired'
@@ -62,12 +68,12 @@ export function createTokenInspector(deps: { accessTokens: AccessTokens; keys: K
       const session = typeof sid === 'string' ? sessions.byId(sid) : null
       const active = verified && introspection.introspect(token, 'access_token').active
       if (verified && !active) reason = whyInactive(session)
-      return { kind: 'access', verified, reason, kid: typeof kid === 'string' ? kid : null, active, session }
+      return { kind: 'access', verified, reason, kid: typeof kid === 'string' ? kid : null, active, session: withUsername(session) }
     }
     const info = sessions.refreshTokenInfo(token)
     if (info === null) return { kind: 'unknown', verified: false, reason: 'Neither a JWT nor a refresh token this server issued', kid: null, active: false, session: null }
     const active = introspection.introspect(token, 'refresh_token').active
     const reason = active ? null : info.row.usedAt !== null ? 'Already rotated: presenting it again would be a reuse and revoke the session' : whyInactive(info.session)
-    return { kind: 'refresh', verified: true, reason, kid: null, active, session: info.session }
+    return { kind: 'refresh', verified: true, reason, kid: null, active, session: withUsername(info.session) }
   }
 }

@@ -47,6 +47,8 @@ export interface ImportedMaterial {
 }
 
 const MAX_SECRET_LENGTH = 1024
+/** What a client that meets the ring without a signer is told to wait: generating takes 0.1–2 s. */
+const NOT_READY_RETRY_SECONDS = 1
 const MAX_PEM_LENGTH = 16_384
 
 export interface Jwk extends JsonWebKey {
@@ -208,6 +210,11 @@ export async function createKeyRing(deps: KeyRingDeps) {
     }
   }
 
+  function signer(): LoadedKey {
+    if (active) return active
+    throw new AuthError('KEYS_NOT_READY', 'The signing key is still being generated; try again in a moment', { retryAfterSeconds: NOT_READY_RETRY_SECONDS })
+  }
+
   /** One change at a time: a second click waits for the first rotation to finish. */
   function serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = queue.then(fn, fn)
@@ -222,7 +229,12 @@ export async function createKeyRing(deps: KeyRingDeps) {
     const material = materialOf(record)
     if (material === null) {
       // An env-pinned key no longer in the environment: nothing can verify its tokens any more.
-      store.keys.retire(record.kid, startedAt)
+      // retire() never touches the active key, so a signer is demoted first: left active, it would
+      // stop the key made next from becoming the one active key (and the server from starting).
+      store.transaction(() => {
+        if (record.state === 'active') store.keys.deactivate(record.kid, startedAt, startedAt)
+        store.keys.retire(record.kid, startedAt)
+      })
       deps.warn?.(`signing key ${record.kid} came from ${envVarOf(record.alg)}, which no longer holds it; its tokens are no longer accepted`)
       continue
     }
@@ -265,11 +277,15 @@ export async function createKeyRing(deps: KeyRingDeps) {
   return {
     /** Null when there is a signer; else settles once the first key of a new config dir exists. */
     pending: (): Promise<void> | null => generating,
-    /** The key that signs new tokens. */
-    signer(): LoadedKey {
-      if (!active) throw new Error('key ring has no active key')
-      return active
+    /**
+     * Settles once the first key's generation is over, made or not: readers that show the signer
+     * wait for this, as token issuing waits for pending(), and then signer() answers.
+     */
+    ready: async (): Promise<void> => {
+      await generating?.catch(() => undefined)
     },
+    /** The key that signs new tokens; KEYS_NOT_READY (a 503, never a 500) before the first one exists. */
+    signer,
     /** The key for a token's `kid`, if it is active or verify-only. */
     verifierFor(kid: unknown): LoadedKey | undefined {
       return typeof kid === 'string' ? usable.get(kid) : undefined
@@ -290,7 +306,7 @@ export async function createKeyRing(deps: KeyRingDeps) {
 
     rotate: (by?: KeyChangeActor): Promise<KeyRecord> =>
       serialized(async () => {
-        const current = active as LoadedKey
+        const current = signer()
         refuseIfPinned(current.alg, current)
         const { key, source, files } = await newKey(current.alg, false)
         const previousKid = activate(key, source, files)
@@ -300,20 +316,20 @@ export async function createKeyRing(deps: KeyRingDeps) {
 
     switchAlgorithm: (alg: Algorithm, by?: KeyChangeActor): Promise<KeyRecord> =>
       serialized(async () => {
-        const current = active as LoadedKey
+        const current = signer()
         if (alg !== current.alg) {
           refuseAlgorithmChangeIfPinned(alg, current)
           const { key, source, files } = await newKey(alg, true)
           const previousKid = activate(key, source, files, () => store.settings.set('LANGFLOW_ALGORITHM', alg, clock.now()))
           deps.onChange?.({ type: 'algorithm_switched', kid: key.kid, alg, previousKid, previousAlg: current.alg, by })
         }
-        return store.keys.all().find((r) => r.kid === (active as LoadedKey).kid) as KeyRecord
+        return store.keys.all().find((r) => r.kid === signer().kid) as KeyRecord
       }),
 
     /** Makes an admin's own key the signer (switching algorithm if it differs); nobody is logged out. */
     importKey: (alg: Algorithm, input: ImportedMaterial, by?: KeyChangeActor): Promise<KeyRecord> =>
       serialized(async () => {
-        const current = active as LoadedKey
+        const current = signer()
         refuseIfPinned(alg, current)
         const material = importedMaterial(alg, input)
         const key = loadKey(alg, material)

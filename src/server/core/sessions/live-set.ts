@@ -1,8 +1,8 @@
 // The live sessions every protected request checks, kept compact: a session id and its user id are
 // random UUIDs (sessions.create, users.create), so each is stored as its 16 bytes in an
 // open-addressing table of typed arrays: about 40 bytes a session, off the JS heap, instead of
-// ~200 bytes of strings, objects and Map entries the garbage collector walks (issue 5 target 5:
-// 100,000 live sessions). An id of any other shape (a Langflow import) falls back to a plain Map.
+// ~200 bytes of strings, objects and Map entries the garbage collector walks (the aim:
+// 100,000 live sessions on a small machine). An id of any other shape (a Langflow import) falls back to a plain Map.
 
 const EMPTY = 0
 const FULL = 1

@@ -1,25 +1,34 @@
 // Admin: every user's API keys (never the keys themselves: who holds one, its use and expiry),
 // and revoking any of them.
 
-import { Router } from 'express'
-import type { AuthCore } from '../../core/core.ts'
+import { z } from 'zod'
 import { adminApiKeyRead } from '../dto.ts'
-import { actorOf, pageOf, queryText } from '../request.ts'
+import type { Route } from '../route.ts'
+import { route } from '../route.ts'
+import type { RouteDeps } from '../route-table.ts'
+import * as S from '../schemas.ts'
 
-export function adminApiKeyRoutes(core: AuthCore): Router {
-  const router = Router()
+export function adminApiKeyRoutes({ core }: RouteDeps): Route[] {
+  return [
+    route({
+      method: 'GET', path: '/api/v1/admin/api-keys', caller: 'superuser', tag: 'admin: api keys',
+      summary: "Every user's API keys (never the keys themselves)",
+      query: z.object({ ...S.pageQuery(50), user_id: S.queryText('user_id') }),
+      response: z.object({ total_count: z.number().int(), api_keys: z.array(S.adminApiKey) }),
+      handler({ query }) {
+        const page = core.apiKeys.listAll({ userId: query.user_id }, query)
+        const now = core.clock.now()
+        return { body: { total_count: page.total, api_keys: page.keys.map((k) => adminApiKeyRead(k, now)) } }
+      },
+    }),
 
-  router.get('/api-keys', (req, res) => {
-    const page = core.apiKeys.listAll({ userId: queryText(req, 'user_id') }, pageOf(req, 50))
-    const now = core.clock.now()
-    res.json({ total_count: page.total, api_keys: page.keys.map((k) => adminApiKeyRead(k, now)) })
-  })
-
-  router.delete('/api-keys/:id', (req, res) => {
-    const { user, context } = actorOf(req, res)
-    core.apiKeys.revokeOne(String(req.params.id), context, user.id)
-    res.json({ revoked_api_keys: 1 })
-  })
-
-  return router
+    route({
+      method: 'DELETE', path: '/api/v1/admin/api-keys/:id', caller: 'superuser', tag: 'admin: api keys',
+      summary: 'Revoke any API key', params: S.idParam, response: z.object({ revoked_api_keys: z.number().int() }), errors: ['API_KEY_NOT_FOUND'],
+      handler({ params, context, caller }) {
+        core.apiKeys.revokeOne(params.id, context, caller.user.id)
+        return { body: { revoked_api_keys: 1 } }
+      },
+    }),
+  ]
 }

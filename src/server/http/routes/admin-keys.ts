@@ -1,60 +1,84 @@
 // Admin: the key ring, one-click rotation (optionally signing everyone out), algorithm switch and
 // importing an admin's own key. What env pins is refused with ENV_PINNED and the variable's name.
 
-import { Router } from 'express'
-import { ALGORITHMS } from '../../core/config.ts'
-import type { Algorithm } from '../../core/config.ts'
-import type { AuthCore } from '../../core/core.ts'
-import { AuthError } from '../../core/errors.ts'
+import { z } from 'zod'
 import { keyRead } from '../dto.ts'
-import { actorOf, jsonObject, optionalJsonObject, requireConfirmation } from '../request.ts'
+import { actorOf, requireConfirmation } from '../request.ts'
+import type { Route } from '../route.ts'
+import { route } from '../route.ts'
+import type { RouteDeps } from '../route-table.ts'
+import * as S from '../schemas.ts'
 
-function algorithmOf(value: unknown): Algorithm {
-  if (typeof value !== 'string' || !(ALGORITHMS as readonly string[]).includes(value)) {
-    throw new AuthError('INVALID_INPUT', `algorithm must be one of ${ALGORITHMS.join(', ')}`)
-  }
-  return value as Algorithm
-}
+const keyAnswer = z.object({ key: S.keyRead.nullable() })
 
-export function adminKeyRoutes(core: AuthCore): Router {
-  const router = Router()
-  const keyOf = (kid: string) => {
-    const entry = core.keyAdmin.describe().keys.find((k) => k.record.kid === kid)
+export function adminKeyRoutes({ core }: RouteDeps): Route[] {
+  // The key list waits for a new config dir's first key, as issuing tokens does.
+  const keyOf = async (kid: string) => {
+    const entry = (await core.keyAdmin.describe()).keys.find((k) => k.record.kid === kid)
     return entry === undefined ? null : keyRead(entry.record, entry.liveSessions)
   }
+  return [
+    route({
+      method: 'GET', path: '/api/v1/admin/keys', caller: 'superuser', tag: 'admin: keys',
+      summary: 'The key ring: the signing key, keys that still verify, retired keys', response: S.keyRing,
+      async handler() {
+        const ring = await core.keyAdmin.describe()
+        return {
+          body: {
+            algorithm: ring.algorithm,
+            active_kid: ring.activeKid,
+            pinned: ring.pins,
+            jwks_uri: '/.well-known/jwks.json',
+            keys: ring.keys.map((k) => keyRead(k.record, k.liveSessions)),
+          },
+        }
+      },
+    }),
 
-  router.get('/keys', (_req, res) => {
-    const ring = core.keyAdmin.describe()
-    res.json({
-      algorithm: ring.algorithm,
-      active_kid: ring.activeKid,
-      pinned: ring.pins,
-      jwks_uri: '/.well-known/jwks.json',
-      keys: ring.keys.map((k) => keyRead(k.record, k.liveSessions)),
-    })
-  })
+    // {"revoke_sessions": true, "confirm": "revoke-all"} is the emergency button.
+    route({
+      method: 'POST', path: '/api/v1/admin/keys/rotate', caller: 'superuser', tag: 'admin: keys', status: 201,
+      summary: 'Rotate: a new signing key now; with revoke_sessions, everyone is signed out too',
+      body: z.object({
+        // Strictly a boolean: "true" or 1 must not quietly become a rotation that signs no one out.
+        revoke_sessions: z.boolean({ error: 'revoke_sessions must be true or false' }).default(false),
+        confirm: z.unknown().optional().describe(`"${S.REVOKE_ALL_CONFIRMATION}", with revoke_sessions`),
+      }),
+      bodyOptional: true,
+      response: z.object({ key: S.keyRead.nullable(), revoked_count: z.number().int(), revoked_api_keys: z.number().int(), retired_kids: z.array(z.string()) }),
+      errors: ['CONFIRMATION_REQUIRED', 'ENV_PINNED', 'KEYS_NOT_READY'],
+      async handler(call) {
+        if (call.body.revoke_sessions) requireConfirmation(call.body.confirm)
+        const result = await core.keyAdmin.rotate(actorOf(call), call.body.revoke_sessions)
+        return { body: { key: await keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys } }
+      },
+    }),
 
-  // {"revoke_sessions": true, "confirm": "revoke-all"} is the emergency button.
-  router.post('/keys/rotate', async (req, res) => {
-    const body = optionalJsonObject(req)
-    // Strictly a boolean: "true" or 1 must not quietly become a rotation that signs no one out.
-    const revokeSessions = body.revoke_sessions ?? false
-    if (typeof revokeSessions !== 'boolean') throw new AuthError('INVALID_INPUT', 'revoke_sessions must be true or false')
-    if (revokeSessions) requireConfirmation(body)
-    const result = await core.keyAdmin.rotate(actorOf(req, res), revokeSessions)
-    res.status(201).json({ key: keyOf(result.key.kid), revoked_count: result.revokedSessions, revoked_api_keys: result.revokedApiKeys, retired_kids: result.retiredKeys })
-  })
+    route({
+      method: 'POST', path: '/api/v1/admin/keys/import', caller: 'superuser', tag: 'admin: keys', status: 201,
+      summary: 'Import a key of your own: an HS256 secret, or an RSA key pair in PEM',
+      body: z.object({
+        algorithm: S.algorithm,
+        secret: z.unknown().optional().describe('HS256: the secret'),
+        private_key: z.unknown().optional().describe('RS256/RS512: the private key, PEM'),
+        public_key: z.unknown().optional().describe('RS256/RS512: the public key, PEM (optional)'),
+      }),
+      response: keyAnswer, errors: ['INVALID_KEY', 'ENV_PINNED', 'KEYS_NOT_READY'],
+      async handler(call) {
+        const { algorithm, secret, private_key: privateKey, public_key: publicKey } = call.body
+        const record = await core.keys.importKey(algorithm, { secret, privateKey, publicKey }, actorOf(call))
+        return { body: { key: await keyOf(record.kid) } }
+      },
+    }),
 
-  router.post('/keys/import', async (req, res) => {
-    const body = jsonObject(req)
-    const record = await core.keys.importKey(algorithmOf(body.algorithm), { secret: body.secret, privateKey: body.private_key, publicKey: body.public_key }, actorOf(req, res))
-    res.status(201).json({ key: keyOf(record.kid) })
-  })
-
-  router.put('/algorithm', async (req, res) => {
-    const record = await core.keys.switchAlgorithm(algorithmOf(jsonObject(req).algorithm), actorOf(req, res))
-    res.json({ algorithm: record.alg, key: keyOf(record.kid) })
-  })
-
-  return router
+    route({
+      method: 'PUT', path: '/api/v1/admin/algorithm', caller: 'superuser', tag: 'admin: keys',
+      summary: 'Switch the signing algorithm', body: z.object({ algorithm: S.algorithm }),
+      response: z.object({ algorithm: S.algorithm, key: S.keyRead.nullable() }), errors: ['ENV_PINNED', 'INVALID_KEY', 'KEYS_NOT_READY'],
+      async handler(call) {
+        const record = await core.keys.switchAlgorithm(call.body.algorithm, actorOf(call))
+        return { body: { algorithm: record.alg, key: await keyOf(record.kid) } }
+      },
+    }),
+  ]
 }

@@ -2,92 +2,91 @@
 // forward-auth endpoint for reverse proxies, and a stream of revocations for apps that verify
 // tokens offline with the JWKS.
 
-import { Router } from 'express'
-import type { Request, Response } from 'express'
-import type { AuthCore } from '../../core/core.ts'
-import { AuthError } from '../../core/errors.ts'
-import type { Principal } from '../../core/authenticate.ts'
-import { resolvePrincipal } from '../credentials.ts'
-import { contextOf, field } from '../request.ts'
+import { z } from 'zod'
+import { introspectionRead } from '../dto.ts'
+import { forwardAuthReply } from '../forward-auth.ts'
+import type { Route } from '../route.ts'
+import { route } from '../route.ts'
+import type { RouteDeps } from '../route-table.ts'
 import { openAuditStream } from '../sse.ts'
-import type { StreamHub } from '../sse.ts'
 
-/** RFC 6749 §5.2 errors, which OAuth client libraries read; `detail`/`code` as everywhere else. */
-function oauthError(res: Response, status: number, error: string, description: string): void {
-  if (status === 401) res.set('WWW-Authenticate', 'Bearer')
-  res.status(status).json({ error, error_description: description, detail: description, code: status === 401 ? 'NOT_AUTHENTICATED' : 'INVALID_INPUT' })
-}
+/** Longer than any token this server issues. */
+const MAX_TOKEN_LENGTH = 16_384
 
-/** The `token` form field, or null after answering 400 invalid_request. */
-function tokenField(req: Request, res: Response): string | null {
-  const token = field(req, 'token')
-  if (typeof token === 'string' && token !== '' && token.length <= 16_384) return token
-  oauthError(res, 400, 'invalid_request', 'The token parameter is required')
-  return null
-}
+const tokenForm = z.object({
+  token: z.string({ error: 'The token parameter is required' }).min(1, { error: 'The token parameter is required' }).max(MAX_TOKEN_LENGTH, { error: `token must be at most ${MAX_TOKEN_LENGTH} characters` }),
+  token_type_hint: z.string().optional().describe('access_token or refresh_token; a wrong hint is ignored'),
+})
 
-const NOT_ALLOWED = "Only a superuser's token or API key may introspect tokens or follow revocations"
+const introspection = z.union([
+  z.object({ active: z.literal(false) }),
+  z.object({
+    active: z.literal(true),
+    sub: z.string(),
+    username: z.string(),
+    exp: z.number().int(),
+    iat: z.number().int(),
+    sid: z.string(),
+    type: z.enum(['access', 'refresh']),
+    token_type: z.literal('Bearer').optional(),
+    is_superuser: z.boolean(),
+    iss: z.string(),
+    jti: z.string().optional(),
+    kid: z.string().optional(),
+  }),
+])
 
-/**
- * A caller who may ask about other people's tokens (core's mayIntrospect): 401 without a valid
- * credential (RFC 7662 §2.3), 403 for one the rule refuses, in OAuth's words beside ours.
- */
-function trustedCaller(core: AuthCore, req: Request): Principal {
-  // A bad credential answers as everywhere (401, a duplicated cookie cleared, a cross-site cookie 403).
-  const principal = resolvePrincipal(core, req)
-  if (principal === null) throw new AuthError('NOT_AUTHENTICATED', "A superuser's API key (x-api-key) or token is required")
-  if (!core.introspection.mayIntrospect(principal)) {
-    // RFC 6750 §3.1: a valid credential without the rights the request needs.
-    throw new AuthError('NOT_SUPERUSER', NOT_ALLOWED, { fields: { error: 'insufficient_scope', error_description: NOT_ALLOWED } })
-  }
-  return principal
-}
-
-export function localAppRoutes(core: AuthCore, streams: StreamHub): Router {
-  const router = Router()
-
-  router.post('/oauth/introspect', (req, res) => {
-    trustedCaller(core, req)
-    const token = tokenField(req, res)
-    if (token === null) return
-    const hint = field(req, 'token_type_hint')
-    const r = core.introspection.introspect(token, typeof hint === 'string' ? hint : undefined)
-    if (!r.active) return void res.json({ active: false })
-    res.json({
-      active: true, sub: r.sub, username: r.username, exp: r.exp, iat: r.iat, sid: r.sid, type: r.type,
-      // RFC 7662 token_type is the RFC 6749 §7.1 type: only an access token is a bearer token.
-      ...(r.type === 'access' ? { token_type: 'Bearer' } : {}), is_superuser: r.isSuperuser,
-      iss: core.config.issuer, ...(r.jti === null ? {} : { jti: r.jti }), ...(r.kid === null ? {} : { kid: r.kid }),
-    })
-  })
-
-  // Holding a token is the right to end its session: no other credential is asked (RFC 7009 §2.1
-  // allows this for public clients), and an unknown token still gets 200 (§2.2).
-  router.post('/oauth/revoke', (req, res) => {
-    const token = tokenField(req, res)
-    if (token === null) return
-    core.introspection.revoke(token, contextOf(req))
-    res.status(200).json({})
-  })
-
-  // GET /auth/verify (forward auth) is answered by fast-routes.ts.
-
-  router.get('/revocations/stream', (req, res) => {
-    const principal = trustedCaller(core, req)
-    // Re-checked at every heartbeat and after any event that may take the right away.
-    const stream = openAuditStream(streams, 'revocations', req, res, {
-      core, principal, allowed: core.introspection.mayIntrospect,
-      forward(e, s) {
-        if (e.type === 'session_revoked' && e.sessionId !== null) s.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
-        else if (e.type === 'key_retired') s.send('key_retired', { kid: e.detail.kid }, e.id)
+export function localAppRoutes({ core, streams }: RouteDeps): Route[] {
+  return [
+    route({
+      method: 'POST', path: '/api/v1/oauth/introspect', caller: 'local-app', tag: 'local apps', dialect: 'oauth',
+      summary: "RFC 7662 introspection: whether a token is active, and whose (a superuser's token or API key asks)",
+      body: tokenForm, bodyMedia: 'form-or-json', response: introspection,
+      handler({ body }) {
+        const r = core.introspection.introspect(body.token, body.token_type_hint)
+        return { body: r.active ? introspectionRead(r, core.config.issuer) : { active: false } }
       },
-    })
-    // Revoked sessions whose latest access token has not expired yet: their tokens are still out there.
-    stream.send('snapshot', {
-      revoked_sessions: core.sessions.revokedWithLiveTokens(),
-      retired_kids: core.keys.list().filter((k) => k.state === 'retired').map((k) => k.kid),
-    })
-  })
+    }),
 
-  return router
+    // Holding a token is the right to end its session: no other credential is asked (RFC 7009 §2.1
+    // allows this for public clients), and an unknown token still gets 200 (§2.2).
+    route({
+      method: 'POST', path: '/api/v1/oauth/revoke', caller: 'public', tag: 'local apps', dialect: 'oauth',
+      summary: 'RFC 7009 revocation: ends the session of the token presented',
+      body: tokenForm, bodyMedia: 'form-or-json', response: z.object({}),
+      handler({ body, context }) {
+        core.introspection.revoke(body.token, context)
+        return { body: {} }
+      },
+    }),
+
+    route({
+      method: 'GET', path: '/api/v1/auth/verify', caller: 'user', tag: 'local apps',
+      summary: 'Forward auth (nginx auth_request, Caddy forward_auth, Traefik forwardAuth): 200 with the caller in X-Auth-* headers, or 401/403',
+      response: z.object({ user_id: z.string(), username: z.string(), is_superuser: z.boolean(), session_id: z.string().nullable() }),
+      handler: ({ caller, credential, req }) => forwardAuthReply(caller, credential, req),
+    }),
+
+    route({
+      method: 'GET', path: '/api/v1/revocations/stream', caller: 'local-app', tag: 'local apps',
+      summary: 'Server-sent events: a snapshot of revoked sessions and retired keys, then each revocation as it happens',
+      response: null, errors: ['TOO_MANY_STREAMS'],
+      handler({ req, res, caller }) {
+        // Re-checked at every heartbeat and after any event that may take the right away.
+        const stream = openAuditStream(streams, 'revocations', req, res, {
+          core, principal: caller, allowed: core.introspection.mayIntrospect,
+          forward(e, s) {
+            if (e.type === 'session_revoked' && e.sessionId !== null) s.send('revoked', { sid: e.sessionId, user_id: e.userId }, e.id)
+            else if (e.type === 'key_retired') s.send('key_retired', { kid: e.detail.kid }, e.id)
+          },
+        })
+        // Revoked sessions whose latest access token has not expired yet: their tokens are still out there.
+        stream.send('snapshot', {
+          revoked_sessions: core.sessions.revokedWithLiveTokens(),
+          retired_kids: core.keys.list().filter((k) => k.state === 'retired').map((k) => k.kid),
+        })
+        return 'streamed'
+      },
+    }),
+  ]
 }

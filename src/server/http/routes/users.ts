@@ -1,78 +1,98 @@
 // Langflow's /users routes: sign-up or superuser creation, whoami, list, patch, reset, delete.
 
-import { Router } from 'express'
-import type { AuthCore } from '../../core/core.ts'
-import { AuthError } from '../../core/errors.ts'
+import { z } from 'zod'
 import type { UserPatch } from '../../core/users/users.ts'
 import { userRead } from '../dto.ts'
-import { resolvePrincipal } from '../credentials.ts'
-import { actorOf, contextOf, createGuards, jsonObject, pageOf, queryText } from '../request.ts'
+import { actorOf } from '../request.ts'
+import type { Route } from '../route.ts'
+import { route } from '../route.ts'
+import type { RouteDeps } from '../route-table.ts'
+import * as S from '../schemas.ts'
 
-// snake_case wire fields → the core's patch
-const PATCH_FIELDS: Record<string, keyof UserPatch> = {
-  username: 'username',
-  profile_image: 'profileImage',
-  password: 'password',
-  is_active: 'isActive',
-  is_superuser: 'isSuperuser',
-  last_login_at: 'lastLoginAt',
-  optins: 'optins',
-}
+/** Langflow's UserUpdate: every field may be left out. */
+export const userPatch = z.object({
+  username: S.text('username').optional(),
+  profile_image: z.string().nullable().optional(),
+  password: S.text('password').optional(),
+  is_active: z.boolean({ error: 'is_active must be true or false' }).optional(),
+  is_superuser: z.boolean({ error: 'is_superuser must be true or false' }).optional(),
+  last_login_at: z.string().nullable().optional(),
+  optins: z.record(z.string(), z.unknown()).nullable().optional(),
+})
 
 /** Langflow's UserUpdate body (snake_case) as the core's patch; absent fields stay absent. */
-export function userPatchOf(body: Record<string, unknown>): UserPatch {
-  const patch: UserPatch = {}
-  for (const [wire, name] of Object.entries(PATCH_FIELDS)) if (body[wire] !== undefined) patch[name] = body[wire]
-  return patch
+export function userPatchOf(body: z.output<typeof userPatch>): UserPatch {
+  const wire: Record<keyof UserPatch, unknown> = {
+    username: body.username,
+    profileImage: body.profile_image,
+    password: body.password,
+    isActive: body.is_active,
+    isSuperuser: body.is_superuser,
+    lastLoginAt: body.last_login_at,
+    optins: body.optins,
+  }
+  return Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== undefined)) as UserPatch
 }
 
-export function userRoutes(core: AuthCore): Router {
-  const router = Router()
-  const { requireUser, requireSuperuser } = createGuards(core)
+const USER_CHANGE_ERRORS = ['USER_NOT_FOUND', 'USERNAME_TAKEN', 'WEAK_PASSWORD', 'LAST_SUPERUSER', 'PASSWORD_CHANGE_NOT_ALLOWED'] as const
 
-  // A superuser always may; anyone else only when sign-up is on and auto-login off (Langflow newest).
-  router.post('/users/', async (req, res) => {
-    const body = jsonObject(req)
-    const caller = resolvePrincipal(core, req)
-    const bySuperuser = caller?.user.isSuperuser === true
-    if (!bySuperuser && (!core.config.enableSignup || core.config.autoLogin)) {
-      throw new AuthError('SIGNUP_DISABLED', 'Public user registration is disabled.')
-    }
-    const user = await core.users.create(
-      { username: body.username, password: body.password, optins: body.optins },
-      contextOf(req),
-      caller?.user ?? null,
-    )
-    res.status(201).json(userRead(user))
-  })
+export function userRoutes({ core }: RouteDeps): Route[] {
+  return [
+    // A superuser always may; anyone else only when sign-up is on and auto-login off (Langflow newest).
+    route({
+      method: 'POST', path: '/api/v1/users/', caller: 'optional', tag: 'users', status: 201,
+      summary: 'Sign up, or (as a superuser) create a user',
+      body: z.object({ username: S.text('username'), password: S.text('password'), optins: z.record(z.string(), z.unknown()).optional() }),
+      response: S.userRead, errors: ['SIGNUP_DISABLED', 'USERNAME_TAKEN', 'WEAK_PASSWORD'],
+      async handler({ body, caller, context }) {
+        return { body: userRead(await core.signUp(body, caller, context)) }
+      },
+    }),
 
-  // GET /users/whoami is answered by fast-routes.ts.
+    route({
+      method: 'GET', path: '/api/v1/users/whoami', caller: 'user', tag: 'users',
+      summary: 'The signed-in user', response: S.userRead,
+      handler: ({ caller }) => ({ body: userRead(caller.user) }),
+    }),
 
-  router.get('/users/', requireSuperuser, (req, res) => {
-    const page = core.users.list({ ...pageOf(req), search: queryText(req, 'search') })
-    res.json({ total_count: page.total, users: page.users.map(userRead) })
-  })
+    route({
+      method: 'GET', path: '/api/v1/users/', caller: 'superuser', tag: 'users',
+      summary: 'List users', query: z.object({ ...S.pageQuery(10), search: S.queryText('search') }),
+      response: z.object({ total_count: z.number().int(), users: z.array(S.userRead) }),
+      handler({ query }) {
+        const page = core.users.list(query)
+        return { body: { total_count: page.total, users: page.users.map(userRead) } }
+      },
+    }),
 
-  router.patch('/users/:id', requireUser, async (req, res) => {
-    const body = jsonObject(req)
-    const { user } = await core.users.update(String(req.params.id), userPatchOf(body), actorOf(req, res))
-    res.json(userRead(user))
-  })
+    route({
+      method: 'PATCH', path: '/api/v1/users/:id', caller: 'user', tag: 'users',
+      summary: 'Change a user (yourself; anyone, as a superuser)',
+      params: S.idParam, body: userPatch, response: S.userRead, errors: [...USER_CHANGE_ERRORS, 'NOT_SUPERUSER', 'FORBIDDEN'],
+      async handler(call) {
+        const { user } = await core.users.update(call.params.id, userPatchOf(call.body), actorOf(call))
+        return { body: userRead(user) }
+      },
+    }),
 
-  router.patch('/users/:id/reset-password', requireUser, async (req, res) => {
-    const body = jsonObject(req)
-    const { user } = await core.users.resetPassword(
-      String(req.params.id),
-      { currentPassword: body.current_password, password: body.password },
-      actorOf(req, res),
-    )
-    res.json(userRead(user))
-  })
+    route({
+      method: 'PATCH', path: '/api/v1/users/:id/reset-password', caller: 'user', tag: 'users',
+      summary: 'Change your own password',
+      params: S.idParam, body: z.object({ current_password: S.text('current_password').optional(), password: S.text('password') }),
+      response: S.userRead, errors: [...USER_CHANGE_ERRORS, 'SAME_PASSWORD', 'WRONG_CURRENT_PASSWORD', 'FORBIDDEN', 'LOGIN_THROTTLED'],
+      async handler(call) {
+        const { user } = await core.users.resetPassword(call.params.id, { currentPassword: call.body.current_password, password: call.body.password }, actorOf(call))
+        return { body: userRead(user) }
+      },
+    }),
 
-  router.delete('/users/:id', requireSuperuser, (req, res) => {
-    core.users.remove(String(req.params.id), actorOf(req, res))
-    res.json({ detail: 'User deleted' })
-  })
-
-  return router
+    route({
+      method: 'DELETE', path: '/api/v1/users/:id', caller: 'superuser', tag: 'users',
+      summary: 'Delete a user', params: S.idParam, response: S.detail, errors: ['USER_NOT_FOUND', 'SELF_DELETE', 'LAST_SUPERUSER'],
+      handler(call) {
+        core.users.remove(call.params.id, actorOf(call))
+        return { body: { detail: 'User deleted' } }
+      },
+    }),
+  ]
 }

@@ -162,7 +162,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     sql: `
-      -- The SHA-256 of the per-browser secret a console session was created with (issue 12): its
+      -- The SHA-256 of the per-browser secret a console session was created with: its
       -- refresh token is honoured only together with that secret. NULL for every other session.
       ALTER TABLE sessions ADD COLUMN binding_hash TEXT;
     `,
