@@ -7,7 +7,7 @@
 // transparently, and the call retried, and a reload restores the session the same way.
 
 import type {
-  AdminApiKeyPage, AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RevokeAllResult, RotateResult, SessionDetail, SessionPage, Settings,
+  AdminApiKeyPage, AdminProfileInput, AdminUser, AuditPage, Checklist, Inspection, KeyRing, Overview, RevokeAllResult, RotateResult, SessionDetail, SessionPage, Settings,
   UserChange, UserRead,
 } from '../shared/api-types.ts'
 import { BINDING_HEADER, DEVICE_HEADER, browserBinding, deviceToken, keepDeviceToken } from './binding.ts'
@@ -164,8 +164,8 @@ export const api = {
 
   users: (query: { search?: string; skip: number; limit: number }, signal?: AbortSignal) =>
     call<{ total_count: number; users: AdminUser[] }>('GET', '/admin/users', { query, signal }),
-  createUser: (body: { username: string; password: string; is_superuser: boolean }) => call<UserChange>('POST', '/admin/users', { body }),
-  updateUser: (id: string, body: { is_active?: boolean; is_superuser?: boolean; password?: string }) =>
+  createUser: (body: { username: string; password: string; is_superuser: boolean } & AdminProfileInput) => call<UserChange>('POST', '/admin/users', { body }),
+  updateUser: (id: string, body: { is_active?: boolean; is_superuser?: boolean; password?: string } & AdminProfileInput) =>
     call<UserChange>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body }),
   deleteUser: (id: string) => call<UserChange>('DELETE', `/admin/users/${encodeURIComponent(id)}`),
   unlockUser: (id: string) => call<{ user: AdminUser; was_locked: boolean }>('POST', `/admin/users/${encodeURIComponent(id)}/unlock`),

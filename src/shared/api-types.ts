@@ -17,8 +17,23 @@ export interface UserRead {
   optins: Readonly<Record<string, unknown>> | null
 }
 
+/** Langflow's UserRead plus what only the admin API shows: the lock-out and the OIDC profile. */
 export interface AdminUser extends UserRead {
   locked_until: Iso | null
+  email: string | null
+  /** True when an admin set the email: they vouch for it. */
+  email_verified: boolean
+  /** The full name (OIDC's `name`). */
+  name: string | null
+  /** Groups an admin assigned; `admin` is not among them (is_superuser implies it). */
+  groups: string[]
+}
+
+/** The admin's profile fields, on POST and PATCH /api/v1/admin/users. */
+export interface AdminProfileInput {
+  email?: string | null
+  name?: string | null
+  groups?: string[]
 }
 
 export interface UserChange {

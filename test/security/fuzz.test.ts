@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { normalizeUsername, usernameKey } from '../../src/server/core/users/username.ts'
+import { emailKey, normalizeEmail, normalizeFullName, normalizeGroups } from '../../src/server/core/users/profile.ts'
 import { login, startServer, testEnv } from '../helpers.ts'
 import { send } from './support.ts'
 
@@ -36,7 +37,7 @@ const ROUTES: [method: string, path: string, runs?: number][] = [
 
 const FIELDS = ['username', 'password', 'name', 'expires_at', 'token', 'token_type_hint', 'refresh_token', 'grant_type', 'code', 'current_password', 'is_active',
   'is_superuser', 'optins', 'profile_image', 'confirm', 'revoke_sessions', 'algorithm', 'secret', 'private_key', 'public_key', 'last_login_at',
-  'access_token_expire_seconds', 'refresh_token_expire_seconds', 'refresh_grace_seconds', 'audit_retention_days']
+  'access_token_expire_seconds', 'refresh_token_expire_seconds', 'refresh_grace_seconds', 'audit_retention_days', 'email', 'groups']
 const QUERY = ['skip', 'limit', 'search', 'user_id', 'state', 'since', 'until', 'type', 'q', 'format', 'last_event_id', 'x-api-key']
 const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 })
 const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), printable)
@@ -60,7 +61,8 @@ test('fuzzing every endpoint: JSON 4xx or the documented success, never a 5xx, a
   const fields = fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 12 })), value, { maxKeys: 6 })
   // Bodies close to valid, so that creations and changes do succeed and get stored.
   const nearlyValid = fc.record(
-    { username: fc.oneof(printable, anyText), password: fc.oneof(fc.constant('a-long-password-1'), anyText), is_superuser: fc.boolean(), is_active: fc.boolean(), optins: fc.jsonValue({ maxDepth: 2 }) },
+    { username: fc.oneof(printable, anyText), password: fc.oneof(fc.constant('a-long-password-1'), anyText), is_superuser: fc.boolean(), is_active: fc.boolean(), optins: fc.jsonValue({ maxDepth: 2 }),
+      email: fc.oneof(fc.emailAddress(), anyText, fc.constant(null)), name: fc.oneof(anyText, fc.constant(null)), groups: fc.array(fc.oneof(fc.constantFrom('ops', 'admin', 'a.b-c_d'), printable), { maxLength: 3 }) },
     { requiredKeys: ['username', 'password'] },
   )
   const body = fc.oneof(
@@ -128,7 +130,13 @@ test('fuzzing every endpoint: JSON 4xx or the documented success, never a 5xx, a
     assert.ok(Number.isInteger(u.created_at) && Number.isInteger(u.updated_at), label)
     const optins: unknown = JSON.parse(String(u.optins))
     assert.ok(optins !== null && typeof optins === 'object' && !Array.isArray(optins), label)
+    // The profile as the core stores it: a normalised email keyed by its lower case, verified when set.
+    if (u.email === null) assert.deepEqual([u.email_key, u.email_verified], [null, 0], label)
+    else assert.deepEqual([normalizeEmail(u.email), u.email_key, u.email_verified], [u.email, emailKey(u.email as string), 1], label)
+    assert.ok(u.full_name === null || normalizeFullName(u.full_name) === u.full_name, label)
   }
+  const groups = db.prepare('SELECT group_name FROM user_groups').pluck().all() as string[]
+  for (const g of groups) assert.deepEqual(normalizeGroups([g]), [g], `a stored group is a valid, unreserved name: ${g}`)
   const orphans = db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE user_id NOT IN (SELECT id FROM users) OR key_hash IS NULL OR key_hash = \'\'').get() as { n: number }
   assert.equal(orphans.n, 0)
   assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok')

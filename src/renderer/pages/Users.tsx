@@ -1,23 +1,26 @@
 // Users: a searchable, paged table; create with the password rules shown as you type; activate,
 // deactivate, make or unmake superuser, reset a password, unlock, delete, see and revoke their API
-// keys. Every action says what it revoked.
+// keys, set the email, full name and groups apps signing in with authdock see. Every action says
+// what it revoked.
 
 import { useState } from 'react'
 import type { AdminUser, UserChange, UserRead } from '../../shared/api-types.ts'
 import { api } from '../api.ts'
 import { PasswordRules, assertPasswordOk } from '../components/PasswordRules.tsx'
+import type { ProfileDraft } from '../components/ProfileFields.tsx'
+import { ProfileFields, emptyProfile, profileDraftOf, profileInputOf } from '../components/ProfileFields.tsx'
 import { UserKeys } from '../components/UserKeys.tsx'
 import { Confirm, LoadState, PageHeader, Pager, Time, errorText, exactTime, useNotice } from '../components/ui.tsx'
 import { useLiveVersion } from '../live.ts'
 import { useLoad, useSettledText } from '../use-load.ts'
 
 const PAGE = 50
-const USER_EVENTS = ['user_created', 'user_updated', 'user_deleted', 'account_locked', 'account_unlocked', 'login_succeeded'] as const
+const USER_EVENTS = ['user_created', 'user_updated', 'user_deleted', 'user_groups_changed', 'account_locked', 'account_unlocked', 'login_succeeded'] as const
 
 const revokedText = (n: number) => (n === 0 ? 'no session was revoked' : n === 1 ? '1 session revoked' : `${n} sessions revoked`)
 const revokedKeysText = (n: number) => (n === 1 ? '1 API key revoked' : `${n} API keys revoked`)
 
-type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: AdminUser } | { kind: 'keys'; user: AdminUser } | { kind: 'create' } | null
+type Dialog = { kind: 'delete'; user: AdminUser } | { kind: 'password'; user: AdminUser } | { kind: 'profile'; user: AdminUser } | { kind: 'keys'; user: AdminUser } | { kind: 'create' } | null
 
 export function Users(props: { me: UserRead }) {
   const [search, setSearch] = useState('')
@@ -58,6 +61,8 @@ export function Users(props: { me: UserRead }) {
           <thead>
             <tr>
               <th>Username</th>
+              <th>Email</th>
+              <th>Groups</th>
               <th>Status</th>
               <th>Role</th>
               <th>Last login</th>
@@ -71,6 +76,16 @@ export function Users(props: { me: UserRead }) {
                 <td>
                   {u.username}
                   {u.id === props.me.id && <span className="badge">you</span>}
+                  {u.name && <div className="muted">{u.name}</div>}
+                </td>
+                <td className="user-email">{u.email ?? <span className="muted">—</span>}</td>
+                <td className="user-groups">
+                  {u.is_superuser && <span className="badge" title="Implied by superuser">admin</span>}
+                  {u.groups.map((g) => (
+                    <span key={g} className="badge">
+                      {g}
+                    </span>
+                  ))}
                 </td>
                 <td>
                   <span className={`badge ${u.is_active ? 'ok' : 'off'}`}>{u.is_active ? 'active' : 'inactive'}</span>
@@ -90,6 +105,7 @@ export function Users(props: { me: UserRead }) {
                   <button onClick={() => void act(u.is_superuser ? 'Removed superuser from' : 'Made superuser', () => api.updateUser(u.id, { is_superuser: !u.is_superuser }))}>
                     {u.is_superuser ? 'Unmake superuser' : 'Make superuser'}
                   </button>
+                  <button onClick={() => setDialog({ kind: 'profile', user: u })}>Profile</button>
                   <button onClick={() => setDialog({ kind: 'password', user: u })}>Reset password</button>
                   <button onClick={() => setDialog({ kind: 'keys', user: u })}>API keys</button>
                   {u.locked_until && (
@@ -143,6 +159,18 @@ export function Users(props: { me: UserRead }) {
           }}
         />
       )}
+      {dialog?.kind === 'profile' && (
+        <ProfileDialog
+          user={dialog.user}
+          onClose={() => setDialog(null)}
+          onSave={async (draft) => {
+            const r = await api.updateUser(dialog.user.id, profileInputOf(draft))
+            ok(`Profile of ${r.user.username} saved.`)
+            setDialog(null)
+            users.reload()
+          }}
+        />
+      )}
       {dialog?.kind === 'keys' && <UserKeys user={dialog.user} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'create' && (
         <CreateDialog
@@ -162,6 +190,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [superuser, setSuperuser] = useState(false)
+  const [profile, setProfile] = useState<ProfileDraft>(emptyProfile)
   return (
     <Confirm
       title="New user"
@@ -169,7 +198,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
       onCancel={props.onClose}
       onConfirm={async () => {
         assertPasswordOk(password, username)
-        const r = await api.createUser({ username, password, is_superuser: superuser })
+        const r = await api.createUser({ username, password, is_superuser: superuser, ...profileInputOf(profile) })
         props.onCreated(r.user)
       }}
     >
@@ -185,6 +214,7 @@ function CreateDialog(props: { onClose: () => void; onCreated: (u: AdminUser) =>
       <label className="inline">
         <input type="checkbox" checked={superuser} onChange={(e) => setSuperuser(e.target.checked)} /> Superuser
       </label>
+      <ProfileFields draft={profile} onChange={setProfile} />
     </Confirm>
   )
 }
@@ -207,6 +237,15 @@ function PasswordDialog(props: { user: AdminUser; onClose: () => void; onSave: (
         <input name="reset-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" aria-describedby="reset-rules" autoFocus />
       </label>
       <PasswordRules password={password} username={props.user.username} id="reset-rules" />
+    </Confirm>
+  )
+}
+
+function ProfileDialog(props: { user: AdminUser; onClose: () => void; onSave: (draft: ProfileDraft) => Promise<void> }) {
+  const [draft, setDraft] = useState<ProfileDraft>(() => profileDraftOf(props.user))
+  return (
+    <Confirm title={`Profile of ${props.user.username}`} confirmLabel="Save profile" onCancel={props.onClose} onConfirm={() => props.onSave(draft)}>
+      <ProfileFields draft={draft} onChange={setDraft} />
     </Confirm>
   )
 }

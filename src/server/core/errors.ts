@@ -17,6 +17,7 @@ export type AuthErrorCode =
   | 'NOT_SUPERUSER'
   | 'USER_NOT_FOUND'
   | 'USERNAME_TAKEN'
+  | 'EMAIL_TAKEN'
   | 'INVALID_INPUT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'WEAK_PASSWORD'

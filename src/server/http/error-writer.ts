@@ -27,6 +27,8 @@ export const statusFor: Record<AuthErrorCode, number> = {
   NOT_SUPERUSER: 403,
   USER_NOT_FOUND: 404,
   USERNAME_TAKEN: 400,
+  // Ours (Langflow has no email): a conflict with another user's record, as RFC 9110 §15.5.10 means it.
+  EMAIL_TAKEN: 409,
   // FastAPI (and so Langflow) answers input that fails its schema with 422, not 400.
   INVALID_INPUT: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,

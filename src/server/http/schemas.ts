@@ -79,7 +79,20 @@ export const userRead = z.object({
   optins: z.record(z.string(), z.unknown()).nullable(),
 }) satisfies z.ZodType<Api.UserRead>
 
-export const adminUser = userRead.extend({ locked_until: isoOrNull }) satisfies z.ZodType<Api.AdminUser>
+export const adminUser = userRead.extend({
+  locked_until: isoOrNull,
+  email: z.string().nullable(),
+  email_verified: z.boolean().describe('True when an admin set the email: they vouch for it'),
+  name: z.string().nullable().describe('The full name'),
+  groups: z.array(z.string()).describe("Assigned groups; 'admin' is implied by is_superuser and not listed"),
+}) satisfies z.ZodType<Api.AdminUser>
+
+/** The admin-only profile fields; the core judges the values (users/profile.ts). */
+export const adminProfileInput = {
+  email: z.string({ error: 'email must be a string or null' }).nullable().optional().describe('An admin-set email counts as verified; null or empty clears it'),
+  name: z.string({ error: 'name must be a string or null' }).nullable().optional().describe('The full name; null or empty clears it'),
+  groups: z.array(z.string({ error: 'a group name must be a string' }), { error: 'groups must be an array of group names' }).optional().describe("Replaces the user's groups: 1-64 characters of a-z, 0-9, '.', '_', '-'; 'admin' is reserved"),
+}
 
 export const userChange = z.object({
   user: adminUser,

@@ -6,7 +6,8 @@ import { call, decodeJwt, login, manualClock, startServer, assertError } from '.
 import type { Tokens } from '../../helpers.ts'
 
 const ADMIN_USER_KEYS = [
-  'create_at', 'id', 'is_active', 'is_superuser', 'last_login_at', 'locked_until', 'optins', 'profile_image', 'store_api_key', 'updated_at', 'username',
+  'create_at', 'email', 'email_verified', 'groups', 'id', 'is_active', 'is_superuser', 'last_login_at', 'locked_until', 'name', 'optins', 'profile_image',
+  'store_api_key', 'updated_at', 'username',
 ]
 
 const whoami = (url: string, token: string) => call(url, 'GET', '/api/v1/users/whoami', { token })

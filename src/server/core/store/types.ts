@@ -15,14 +15,26 @@ export interface User {
   readonly lastLoginAt: number | null
   /** null: Langflow's "none", or a stored value that could not be read (see stored-json.ts). */
   readonly optins: Readonly<Record<string, unknown>> | null
+  /** Local part as given, domain in lower case (users/profile.ts); unique case-insensitively. */
+  readonly email: string | null
+  /** True when an admin set the email (they vouch for it); false while none is set. */
+  readonly emailVerified: boolean
+  /** The full name (OIDC's `name`). */
+  readonly fullName: string | null
 }
 
-export type UserChanges = { -readonly [K in keyof Pick<User, 'username' | 'passwordHash' | 'profileImage' | 'isActive' | 'isSuperuser' | 'lastLoginAt' | 'optins'>]?: User[K] }
+export type UserChanges = { -readonly [K in keyof Pick<User, 'username' | 'passwordHash' | 'profileImage' | 'isActive' | 'isSuperuser' | 'lastLoginAt' | 'optins' | 'email' | 'emailVerified' | 'fullName'>]?: User[K] }
 
 export interface UserStore {
   insert(user: User, usernameKey: string): void
   byId(id: string): User | null
   byUsernameKey(key: string): User | null
+  /** The user holding this email key (users/profile.ts emailKey), if any. */
+  byEmailKey(key: string): User | null
+  /** The groups an admin assigned to a user, sorted. */
+  groupsOf(userId: string): string[]
+  /** Replaces a user's groups. */
+  setGroups(userId: string, groups: readonly string[]): void
   /** Paged, ordered by creation; `search` is a case-insensitive substring of the username. */
   list(opts: { skip: number; limit: number; search?: string }): { total: number; users: User[] }
   update(id: string, changes: UserChanges, usernameKey: string | undefined, now: number): void

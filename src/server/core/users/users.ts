@@ -12,6 +12,8 @@ import type { Sessions } from '../sessions/sessions.ts'
 import type { Store, User, UserChanges } from '../store/types.ts'
 import type { PasswordHasher } from './password-hasher.ts'
 import { checkPassword } from './password-policy.ts'
+import type { UserClaims } from './profile.ts'
+import { claimsFor, emailKey, normalizeEmail, normalizeFullName, normalizeGroups } from './profile.ts'
 import { OPTINS_LIMITS, isJsonObject, jsonLimitViolation } from '../stored-json.ts'
 import { USERNAME_KEY_RULE, normalizeUsername, usernameKey } from './username.ts'
 
@@ -29,6 +31,10 @@ export interface NewUser {
   readonly isActive?: boolean
   readonly isSuperuser?: boolean
   readonly optins?: unknown
+  /** Admin-set profile (users/profile.ts); an admin-set email counts as verified. */
+  readonly email?: unknown
+  readonly fullName?: unknown
+  readonly groups?: unknown
 }
 
 export interface UserPatch {
@@ -39,6 +45,10 @@ export interface UserPatch {
   isSuperuser?: unknown
   lastLoginAt?: unknown
   optins?: unknown
+  /** Superusers only: a user cannot set their own email, name or groups (yet). */
+  email?: unknown
+  fullName?: unknown
+  groups?: unknown
 }
 
 export interface ChangeResult {
@@ -78,6 +88,24 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     if (holder !== null && holder.id !== ownerId) throw new AuthError('USERNAME_TAKEN', 'This username is unavailable.')
   }
 
+  function requireFreeEmail(email: string | null, ownerId: string | null): void {
+    if (email === null) return
+    const holder = store.users.byEmailKey(emailKey(email))
+    if (holder !== null && holder.id !== ownerId) throw new AuthError('EMAIL_TAKEN', 'This email address belongs to another user.')
+  }
+
+  /** Replaces a user's groups inside the caller's transaction; the audit event when they changed. */
+  function writeGroups(target: User, groups: readonly string[], actor: Actor | null): boolean {
+    const before = store.users.groupsOf(target.id)
+    if (before.length === groups.length && before.every((g, i) => g === groups[i])) return false
+    store.users.setGroups(target.id, groups)
+    audit.record({
+      type: 'user_groups_changed', userId: target.id, username: target.username, context: actor?.context,
+      detail: { by: actor?.user.id ?? null, groups: [...groups], added: groups.filter((g) => !before.includes(g)), removed: before.filter((g) => !groups.includes(g)) },
+    })
+    return true
+  }
+
   /** Refuses a change that would leave no active superuser (nobody could administer the server). */
   function guardLastSuperuser(target: User, losesSuperuser: boolean): void {
     if (losesSuperuser && target.isSuperuser && target.isActive && store.users.countActiveSuperusers() <= 1) {
@@ -94,6 +122,10 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
   async function create(input: NewUser, context: RequestContext | null, by: User | null): Promise<User> {
     const username = normalizeUsername(input.username)
     const optins = input.optins === undefined ? {} : optinsOf(input.optins)
+    const email = input.email === undefined ? null : normalizeEmail(input.email)
+    const fullName = input.fullName === undefined ? null : normalizeFullName(input.fullName)
+    const groups = input.groups === undefined ? [] : normalizeGroups(input.groups)
+    requireFreeEmail(email, null)
     const password = await checkPassword(input.password, username)
     const key = usernameKey(username)
     requireFreeUsername(key, null) // early, before spending a bcrypt hash
@@ -102,15 +134,17 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
     const user: User = {
       id: randomUUID(), username, passwordHash, profileImage: null, storeApiKey: null,
       isActive: input.isActive ?? deps.newUserIsActive, isSuperuser: input.isSuperuser ?? false,
-      createdAt: now, updatedAt: now, lastLoginAt: null, optins,
+      createdAt: now, updatedAt: now, lastLoginAt: null, optins, email, emailVerified: email !== null, fullName,
     }
     // Checked again after the hash: another creation may have taken the name meanwhile.
     store.transaction(() => {
       if (by?.isSuperuser === true) requireStillSuperuser(by)
       requireFreeUsername(key, null)
+      requireFreeEmail(email, null)
       store.users.insert(user, key)
+      if (groups.length > 0) store.users.setGroups(user.id, groups)
     })
-    audit.record({ type: 'user_created', userId: user.id, username, context: context ?? undefined, detail: { by: by?.id ?? null, isSuperuser: user.isSuperuser, isActive: user.isActive } })
+    audit.record({ type: 'user_created', userId: user.id, username, context: context ?? undefined, detail: { by: by?.id ?? null, isSuperuser: user.isSuperuser, isActive: user.isActive, groups } })
     return user
   }
 
@@ -173,6 +207,7 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         if (target.id !== me.id || patch.isSuperuser !== undefined) throw new AuthError('FORBIDDEN', 'Permission denied')
         if (patch.password !== undefined) throw new AuthError('PASSWORD_CHANGE_NOT_ALLOWED', "You can't change your password here")
         if (patch.isActive !== undefined) throw new AuthError('FORBIDDEN', 'Permission denied')
+        if (patch.email !== undefined || patch.fullName !== undefined || patch.groups !== undefined) throw new AuthError('FORBIDDEN', 'Only an admin sets email, name and groups')
       }
       const changes: UserChanges = {}
       let key: string | undefined
@@ -197,6 +232,14 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         if (!changes.isActive && target.id === me.id) throw new AuthError('FORBIDDEN', "You can't deactivate your own account")
       }
       if (patch.isSuperuser !== undefined) changes.isSuperuser = bool(patch.isSuperuser, 'is_superuser')
+      if (patch.email !== undefined) {
+        changes.email = normalizeEmail(patch.email)
+        // An admin vouches for the address they set; no mail is sent to confirm it.
+        changes.emailVerified = changes.email !== null
+        requireFreeEmail(changes.email, target.id)
+      }
+      if (patch.fullName !== undefined) changes.fullName = normalizeFullName(patch.fullName)
+      const groups = patch.groups === undefined ? undefined : normalizeGroups(patch.groups)
       const losesSuperuser = changes.isActive === false || changes.isSuperuser === false
       guardLastSuperuser(target, losesSuperuser) // early, before spending a bcrypt hash
       if (patch.password !== undefined) changes.passwordHash = await hasher.hash(await checkPassword(patch.password, changes.username ?? target.username))
@@ -208,7 +251,9 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         const current = requireUser(target.id)
         guardLastSuperuser(current, losesSuperuser)
         if (key !== undefined) requireFreeUsername(key, target.id)
+        if (changes.email !== undefined) requireFreeEmail(changes.email, target.id)
         store.users.update(target.id, changes, key, clock.now())
+        if (groups !== undefined) writeGroups(current, groups, actor)
       })
       const revoked: string[] = []
       let revokedApiKeys = 0
@@ -218,7 +263,8 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
         revokedApiKeys = apiKeys.revokeUser(target.id, 'password_changed', actor.context, me.id)
         audit.record({ type: 'password_changed', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, revokedApiKeys } })
       }
-      const fields = Object.keys(changes).map((f) => (f === 'passwordHash' ? 'password' : f))
+      const fields = Object.keys(changes).filter((f) => f !== 'emailVerified').map((f) => (f === 'passwordHash' ? 'password' : f))
+      if (groups !== undefined) fields.push('groups')
       audit.record({ type: 'user_updated', userId: target.id, username: target.username, context: actor.context, detail: { by: me.id, fields, revokedSessions: revoked.length, revokedApiKeys } })
       return { user: requireUser(target.id), revokedSessions: revoked, revokedApiKeys }
     },
@@ -245,6 +291,23 @@ export function createUsers(deps: { store: Store; clock: Clock; hasher: Password
       audit.record({ type: 'password_changed', userId: me.id, username: me.username, context: actor.context, detail: { by: me.id, revokedSessions: revoked.length, revokedApiKeys } })
       return { user: requireUser(me.id), revokedSessions: revoked, revokedApiKeys }
     },
+
+    /** The groups an admin assigned (without the `admin` a superuser implies). */
+    groupsOf: (user: User): string[] => store.users.groupsOf(user.id),
+
+    /** Replaces a user's groups (an admin's action, audited as user_groups_changed). */
+    setGroups(id: string, groups: unknown, actor: Actor): { user: User; groups: string[] } {
+      const names = normalizeGroups(groups)
+      return store.transaction(() => {
+        requireStillSuperuser(actor.user)
+        const target = requireUser(id)
+        if (writeGroups(target, names, actor)) store.users.update(target.id, {}, undefined, clock.now())
+        return { user: requireUser(target.id), groups: names }
+      })
+    },
+
+    /** The claims an ID token or userinfo answer may carry for the granted scopes (users/profile.ts). */
+    claimsOf: (user: User, scopes: readonly string[]): UserClaims => claimsFor(user, store.users.groupsOf(user.id), scopes),
 
     remove(id: string, actor: Actor): ChangeResult {
       const target = requireUser(id)

@@ -13,12 +13,18 @@ import type { RouteDeps } from '../route-table.ts'
 import * as S from '../schemas.ts'
 import { userPatch, userPatchOf } from './users.ts'
 
-const CHANGE_ERRORS = ['USER_NOT_FOUND', 'USERNAME_TAKEN', 'WEAK_PASSWORD', 'LAST_SUPERUSER', 'SELF_DELETE'] as const
+const CHANGE_ERRORS = ['USER_NOT_FOUND', 'USERNAME_TAKEN', 'EMAIL_TAKEN', 'WEAK_PASSWORD', 'LAST_SUPERUSER', 'SELF_DELETE'] as const
+
+/** Langflow's UserUpdate plus the admin-only profile fields. */
+const adminUserPatch = userPatch.extend(S.adminProfileInput)
 
 export function adminUserRoutes({ core }: RouteDeps): Route[] {
   const adminUserRead = (u: User) => {
     const lockedUntil = core.users.lockedUntil(u)
-    return { ...userRead(u), locked_until: lockedUntil > core.clock.now() ? toIso(lockedUntil) : null }
+    return {
+      ...userRead(u), locked_until: lockedUntil > core.clock.now() ? toIso(lockedUntil) : null,
+      email: u.email, email_verified: u.emailVerified, name: u.fullName, groups: core.users.groupsOf(u),
+    }
   }
   const changed = (r: { user: User; revokedSessions: readonly string[]; revokedApiKeys: number }) => ({
     body: { user: adminUserRead(r.user), revoked_sessions: [...r.revokedSessions], revoked_api_keys: r.revokedApiKeys },
@@ -42,11 +48,12 @@ export function adminUserRoutes({ core }: RouteDeps): Route[] {
         password: S.text('password'),
         is_active: z.boolean({ error: 'is_active must be true or false' }).default(true),
         is_superuser: z.boolean({ error: 'is_superuser must be true or false' }).default(false),
+        ...S.adminProfileInput,
       }),
-      response: S.userChange, errors: ['USERNAME_TAKEN', 'WEAK_PASSWORD'],
+      response: S.userChange, errors: ['USERNAME_TAKEN', 'EMAIL_TAKEN', 'WEAK_PASSWORD'],
       async handler(call) {
-        const { username, password, is_active: isActive, is_superuser: isSuperuser } = call.body
-        const created = await core.users.create({ username, password, isActive, isSuperuser }, call.context, call.caller.user)
+        const { username, password, is_active: isActive, is_superuser: isSuperuser, email, name: fullName, groups } = call.body
+        const created = await core.users.create({ username, password, isActive, isSuperuser, email, fullName, groups }, call.context, call.caller.user)
         return { body: { user: adminUserRead(created), revoked_sessions: [], revoked_api_keys: 0 } }
       },
     }),
@@ -64,9 +71,11 @@ export function adminUserRoutes({ core }: RouteDeps): Route[] {
     route({
       method: 'PATCH', path: '/api/v1/admin/users/:id', caller: 'superuser', tag: 'admin: users',
       summary: 'Change a user; the answer says which sessions and keys the change ended',
-      params: S.idParam, body: userPatch, response: S.userChange, errors: CHANGE_ERRORS,
+      params: S.idParam, body: adminUserPatch, response: S.userChange, errors: CHANGE_ERRORS,
       async handler(call) {
-        return changed(await core.users.update(call.params.id, userPatchOf(call.body), actorOf(call)))
+        const { email, name: fullName, groups, ...langflow } = call.body
+        const profile = Object.fromEntries(Object.entries({ email, fullName, groups }).filter(([, v]) => v !== undefined))
+        return changed(await core.users.update(call.params.id, { ...userPatchOf(langflow), ...profile }, actorOf(call)))
       },
     }),
 

@@ -22,7 +22,8 @@ export const userPatch = z.object({
 
 /** Langflow's UserUpdate body (snake_case) as the core's patch; absent fields stay absent. */
 export function userPatchOf(body: z.output<typeof userPatch>): UserPatch {
-  const wire: Record<keyof UserPatch, unknown> = {
+  // Langflow's fields only: email, name and groups are the admin route's (admin-users.ts).
+  const wire: Record<Exclude<keyof UserPatch, 'email' | 'fullName' | 'groups'>, unknown> = {
     username: body.username,
     profileImage: body.profile_image,
     password: body.password,

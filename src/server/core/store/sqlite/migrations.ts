@@ -167,4 +167,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN binding_hash TEXT;
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- A user's OpenID Connect profile. email keeps the local part as given and the domain in
+      -- lower case; email_key (its whole lower case) makes it unique case-insensitively when set.
+      -- email_verified is 1 when an admin set the address: only admins set it, and they vouch for it.
+      ALTER TABLE users ADD COLUMN email TEXT;
+      ALTER TABLE users ADD COLUMN email_key TEXT;
+      ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE users ADD COLUMN full_name TEXT;
+      CREATE UNIQUE INDEX users_email_key ON users(email_key) WHERE email_key IS NOT NULL;
+      -- Groups an admin assigned (the groups claim); 'admin' is never stored: is_superuser implies it.
+      CREATE TABLE user_groups (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        group_name TEXT NOT NULL CHECK (length(group_name) BETWEEN 1 AND 64 AND group_name <> 'admin'),
+        PRIMARY KEY (user_id, group_name)
+      ) WITHOUT ROWID;
+      CREATE INDEX user_groups_name ON user_groups(group_name);
+    `,
+  },
 ]

@@ -1,6 +1,7 @@
 // UserStore over SQLite: rows (snake_case, 0/1 booleans, JSON optins) become User records here.
 
 import type { Db } from './database.ts'
+import { emailKey } from '../../users/profile.ts'
 import { isJsonObject, readStoredJson } from '../../stored-json.ts'
 import type { UnreadableValue, User, UserChanges, UserStore } from '../types.ts'
 
@@ -16,6 +17,9 @@ interface UserRow {
   updated_at: number
   last_login_at: number | null
   optins: string
+  email: string | null
+  email_verified: number
+  full_name: string | null
 }
 
 /** A row's optins; one that cannot be rendered (see stored-json.ts) is answered as null, not a 500. */
@@ -38,6 +42,9 @@ const rowToUser = (r: UserRow, unreadable: UnreadableValue): User => ({
   updatedAt: r.updated_at,
   lastLoginAt: r.last_login_at,
   optins: optinsOf(r, unreadable),
+  email: r.email,
+  emailVerified: r.email_verified === 1,
+  fullName: r.full_name,
 })
 
 const columns: Record<keyof UserChanges, string> = {
@@ -48,6 +55,9 @@ const columns: Record<keyof UserChanges, string> = {
   isSuperuser: 'is_superuser',
   lastLoginAt: 'last_login_at',
   optins: 'optins',
+  email: 'email',
+  emailVerified: 'email_verified',
+  fullName: 'full_name',
 }
 
 const toColumnValue = (value: unknown): unknown =>
@@ -63,9 +73,13 @@ export function createUserStore(db: Db, unreadable: UnreadableValue): UserStore 
   const cache = new Map<string, User>()
   const forget = (id: string) => void cache.delete(id)
   const insert = db.prepare(`INSERT INTO users (id, username, username_key, password_hash, profile_image, store_api_key,
-    is_active, is_superuser, created_at, updated_at, last_login_at, optins)
+    is_active, is_superuser, created_at, updated_at, last_login_at, optins, email, email_key, email_verified, full_name)
     VALUES (@id, @username, @usernameKey, @passwordHash, @profileImage, @storeApiKey, @isActive, @isSuperuser,
-    @createdAt, @updatedAt, @lastLoginAt, @optins)`)
+    @createdAt, @updatedAt, @lastLoginAt, @optins, @email, @emailKey, @emailVerified, @fullName)`)
+  const byEmail = db.prepare('SELECT * FROM users WHERE email_key = ?')
+  const groupsOf = db.prepare('SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name').pluck()
+  const clearGroups = db.prepare('DELETE FROM user_groups WHERE user_id = ?')
+  const addGroup = db.prepare('INSERT INTO user_groups (user_id, group_name) VALUES (?, ?)')
   const byId = db.prepare('SELECT * FROM users WHERE id = ?')
   const byKey = db.prepare('SELECT * FROM users WHERE username_key = ?')
   const count = db.prepare('SELECT count(*) FROM users').pluck()
@@ -89,6 +103,8 @@ export function createUserStore(db: Db, unreadable: UnreadableValue): UserStore 
         isActive: user.isActive ? 1 : 0,
         isSuperuser: user.isSuperuser ? 1 : 0,
         optins: JSON.stringify(user.optins),
+        emailKey: user.email === null ? null : emailKey(user.email),
+        emailVerified: user.emailVerified ? 1 : 0,
       })
     },
     byId: (id) => {
@@ -109,6 +125,15 @@ export function createUserStore(db: Db, unreadable: UnreadableValue): UserStore 
       const row = byKey.get(key) as UserRow | undefined
       return row ? toUser(row) : null
     },
+    byEmailKey: (key) => {
+      const row = byEmail.get(key) as UserRow | undefined
+      return row ? toUser(row) : null
+    },
+    groupsOf: (userId) => groupsOf.all(userId) as string[],
+    setGroups(userId, groups) {
+      clearGroups.run(userId)
+      for (const g of groups) addGroup.run(userId, g)
+    },
     list({ skip, limit, search }) {
       const params = { skip, limit, search: search ?? null }
       return { total: total.get(params) as number, users: (page.all(params) as UserRow[]).map(toUser) }
@@ -121,6 +146,10 @@ export function createUserStore(db: Db, unreadable: UnreadableValue): UserStore 
         if (value === undefined) continue
         sets.push(`${columns[field]} = @${field}`)
         params[field] = toColumnValue(value)
+      }
+      if (changes.email !== undefined) {
+        sets.push('email_key = @emailKey')
+        params.emailKey = changes.email === null ? null : emailKey(changes.email)
       }
       if (usernameKey !== undefined) {
         sets.push('username_key = @usernameKey')
