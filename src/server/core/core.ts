@@ -19,6 +19,7 @@ import { loadConfig } from './config.ts'
 import { ensureConfigDir } from './config-dir.ts'
 import { AuthError, ConfigError } from './errors.ts'
 import { createIntrospection } from './introspection.ts'
+import { createAuthorizationCodes } from './oauth/authorization-codes.ts'
 import { createKeyRing } from './keys/key-ring.ts'
 import { createLogin } from './login.ts'
 import { createLoginThrottle } from './login-throttle.ts'
@@ -99,9 +100,11 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
         .catch((err: unknown) => log.error('audit retention sweep failed', { error: String(err) }))
         .finally(() => void (purging = false))
     }
+    const authorizationCodes = createAuthorizationCodes({ store, clock, sessions })
     const maintain = () => {
       keys.retireDue()
       sessions.sweep()
+      authorizationCodes.sweep()
       purgeAudit()
     }
     // The key ring has just retired what was due and the live set holds no expired session:
@@ -132,6 +135,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       setup,
       authenticate: createAuthenticator({ store, clock, accessTokens, sessions, apiKeys }),
       introspection,
+      authorizationCodes,
       inspectToken: createTokenInspector({ accessTokens, keys, sessions, introspection, store }),
       keyAdmin: createKeyAdmin({ keys, sessions, signOut }),
       signOut,

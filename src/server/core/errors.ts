@@ -43,6 +43,8 @@ export type AuthErrorCode =
   | 'HOST_NOT_ALLOWED'
   | 'DUPLICATE_COOKIE'
   | 'KEYS_NOT_READY'
+  // OAuth's invalid_grant (RFC 6749 §5.2): a code or refresh token that is no good for this client.
+  | 'INVALID_GRANT'
   // Requests that cannot be read or routed: the same model, so they are written like any other.
   | 'BODY_TOO_LARGE'
   | 'BAD_REQUEST'

@@ -28,7 +28,7 @@ export interface TokenPair {
   readonly user: User
 }
 
-export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke'
+export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke' | 'code_replay'
 
 /** One link of a session's refresh-token family, with the grace-window answers it gave. */
 export interface ChainLink extends RefreshTokenRow {

@@ -250,8 +250,39 @@ export interface MetaStore {
 /** Told about a stored value a read could not render and answered without (see stored-json.ts). */
 export type UnreadableValue = (where: { table: string; column: string; id: string; reason: string }) => void
 
+/** An authorization code as stored: never the code itself, only its hash. */
+export interface AuthorizationCode {
+  readonly codeHash: string
+  readonly clientId: string
+  readonly redirectUri: string
+  readonly codeChallenge: string
+  readonly nonce: string | null
+  readonly userId: string
+  readonly scope: string
+  /** When the user authenticated (epoch ms): the ID token's auth_time. */
+  readonly authTime: number
+  /** How (RFC 8176 method names). */
+  readonly amr: readonly string[]
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly usedAt: number | null
+  /** The session its exchange created; null until then. */
+  readonly sessionId: string | null
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: Omit<AuthorizationCode, 'usedAt' | 'sessionId'>): void
+  byHash(codeHash: string): AuthorizationCode | null
+  /** Marks the code used if it was not: true for the one caller that did. */
+  markUsed(codeHash: string, at: number): boolean
+  attachSession(codeHash: string, sessionId: string): void
+  /** Deletes codes that expired before `before`; the number deleted. */
+  deleteExpired(before: number): number
+}
+
 export interface Store {
   readonly users: UserStore
+  readonly authorizationCodes: AuthorizationCodeStore
   readonly sessions: SessionStore
   readonly keys: KeyStore
   readonly apiKeys: ApiKeyStore

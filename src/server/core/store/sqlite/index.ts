@@ -6,6 +6,7 @@ import { acquireConfigLock } from '../../config-lock.ts'
 import type { ConfigLock } from '../../config-lock.ts'
 import { openDatabase } from './database.ts'
 import { createApiKeyStore } from './api-key-store.ts'
+import { createAuthorizationCodeStore } from './code-store.ts'
 import { createKeyStore } from './key-store.ts'
 import { createAuditStore, createMetaStore, createSettingsStore } from './misc-stores.ts'
 import { createSessionStore } from './session-store.ts'
@@ -73,6 +74,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions = {}
 
   return {
     users: createUserStore(db, unreadable),
+    authorizationCodes: createAuthorizationCodeStore(db),
     sessions: createSessionStore(db),
     keys: createKeyStore(db),
     apiKeys: createApiKeyStore(db),

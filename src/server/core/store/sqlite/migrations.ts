@@ -187,4 +187,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX user_groups_name ON user_groups(group_name);
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- Authorization codes of the OpenID Connect code flow: only the code's SHA-256 is kept. Each
+      -- is bound to its client, redirect URI, PKCE challenge and nonce, lives 60 s and is used
+      -- once; session_id is what its exchange issued, revoked if the code is presented again.
+      CREATE TABLE authorization_codes (
+        code_hash TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        nonce TEXT,
+        user_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        auth_time INTEGER NOT NULL,
+        amr TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        session_id TEXT
+      );
+      CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+    `,
+  },
 ]
