@@ -42,6 +42,9 @@ export type AuthErrorCode =
   | 'HOST_NOT_ALLOWED'
   | 'DUPLICATE_COOKIE'
   | 'KEYS_NOT_READY'
+  | 'CLIENT_NOT_FOUND'
+  /** A client's authentication at the token endpoint failed: RFC 6749 §5.2 invalid_client. */
+  | 'INVALID_CLIENT'
   // Requests that cannot be read or routed: the same model, so they are written like any other.
   | 'BODY_TOO_LARGE'
   | 'BAD_REQUEST'
