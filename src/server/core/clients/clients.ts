@@ -78,6 +78,8 @@ export function createClients(deps: { store: Store; clock: Clock; audit: Audit; 
     list: (): OAuthClient[] => store.clients.list(),
 
     byId: (id: string): OAuthClient | null => (id.length > 200 ? null : store.clients.byId(id)),
+    /** The client, or CLIENT_NOT_FOUND. */
+    get: existing,
 
     /**
      * Changes a client's metadata; the result passes the same rules as a registration. A client
