@@ -110,6 +110,9 @@ test("DELETE ends the client's sessions and says which; admin sessions show clie
   assert.equal(byId.get(appSession.session.id), created.client_id)
   const consoleSid = JSON.parse(Buffer.from(admin.access.split('.')[1] as string, 'base64url').toString()).sid as string
   assert.equal(byId.get(consoleSid), null, "the password API's session belongs to no client")
+  const ofClient = await call(url, 'GET', `/api/v1/admin/sessions?client_id=${created.client_id}`, { token: admin.access })
+  assert.deepEqual(ofClient.body.sessions.map((s: { id: string }) => s.id), [appSession.session.id], 'filtered by client')
+  assert.equal(ofClient.body.total_count, 1)
   assert.equal((await call(url, 'GET', `/api/v1/admin/sessions/${appSession.session.id}`, { token: admin.access })).body.session.client_id, created.client_id)
 
   const deleted = await call(url, 'DELETE', `${CLIENTS}/${created.client_id}`, { token: admin.access })

@@ -57,6 +57,8 @@ export type SessionState = 'active' | 'revoked' | 'expired'
 
 export interface SessionFilter {
   readonly userId?: string
+  /** Sessions issued to this OAuth client. */
+  readonly clientId?: string
   /** Omitted: every state. */
   readonly state?: SessionState
   readonly createdSince?: number

@@ -84,6 +84,7 @@ export function createSessionStore(db: Db): SessionStore {
   // One WHERE clause for the list and its total; a null parameter means "any".
   const filtered = `FROM sessions s JOIN users u ON u.id = s.user_id
     WHERE (@userId IS NULL OR s.user_id = @userId)
+      AND (@clientId IS NULL OR s.client_id = @clientId)
       AND (@since IS NULL OR s.created_at >= @since)
       AND (@state IS NULL
         OR (@state = 'active' AND s.revoked_at IS NULL AND s.expires_at > @now)
@@ -138,7 +139,7 @@ export function createSessionStore(db: Db): SessionStore {
     liveIdsOfClient: (clientId, now) => liveIdsOfClient.all(clientId, now) as string[],
     touch: (id, change) => void touch.run({ id, ...change }),
     list(filter: SessionFilter, { skip, limit }, now) {
-      const params = { userId: filter.userId ?? null, since: filter.createdSince ?? null, state: filter.state ?? null, now }
+      const params = { userId: filter.userId ?? null, clientId: filter.clientId ?? null, since: filter.createdSince ?? null, state: filter.state ?? null, now }
       const rows = page.all({ ...params, skip, limit }) as (SessionRow & { username: string })[]
       return {
         total: total.get(params) as number,
