@@ -93,6 +93,8 @@ export interface SessionRead {
   revoked_at: Iso | null
   revoke_reason: string | null
   access_kid: string | null
+  /** The OAuth client the session was issued to; null for Langflow's password API and the console. */
+  client_id: string | null
 }
 
 export interface SessionCounts {
@@ -224,4 +226,46 @@ export interface Inspection {
   kid: string | null
   active: boolean
   session: SessionRead | null
+}
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+export type ClientGrantType = 'authorization_code' | 'refresh_token' | 'password'
+
+/** A registered OAuth client in RFC 7591's names (never its secret), plus authdock's own fields. */
+export interface ClientRead {
+  client_id: string
+  client_name: string
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  token_endpoint_auth_method: TokenEndpointAuthMethod
+  grant_types: ClientGrantType[]
+  /** Always ["code"]: the only response type the authorization endpoint answers. */
+  response_types: string[]
+  scope: string
+  backchannel_logout_uri: string | null
+  backchannel_logout_session_required: boolean
+  allow_private_backchannel: boolean
+  first_party: boolean
+  /** RFC 7591: seconds since the epoch. */
+  client_id_issued_at: number
+  created_at: Iso
+  updated_at: Iso
+  secret_rotated_at: Iso | null
+}
+
+/** A client as registration and rotation answer it: with its secret, shown this once. */
+export interface IssuedClientRead extends ClientRead {
+  /** Absent for a public client. */
+  client_secret?: string
+  /** RFC 7591: 0, the secret does not expire; sent with a secret. */
+  client_secret_expires_at?: number
+}
+
+export interface ClientList {
+  clients: ClientRead[]
+}
+
+export interface DeletedClientRead {
+  client_id: string
+  revoked_sessions: string[]
 }

@@ -11,6 +11,7 @@ import { createApiKeys } from './api-keys.ts'
 import { createAudit } from './audit.ts'
 import { createAuthenticator } from './authenticate.ts'
 import { createAutoLogin } from './auto-login.ts'
+import { createClients } from './clients/clients.ts'
 import { createDeviceCookies } from './device-cookies.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
@@ -130,6 +131,7 @@ export async function createAuthCore({ configDir, env, clock = systemClock, log 
       signUp: createSignUp({ users, config }),
       autoLogin: createAutoLogin({ users, sessions, config }),
       apiKeys,
+      clients: createClients({ store, clock, audit, sessions }),
       throttle,
       passwordChecks,
       setup,

@@ -45,6 +45,9 @@ export type AuthErrorCode =
   | 'KEYS_NOT_READY'
   // OAuth's invalid_grant (RFC 6749 §5.2): a code or refresh token that is no good for this client.
   | 'INVALID_GRANT'
+  | 'CLIENT_NOT_FOUND'
+  /** A client's authentication at the token endpoint failed: RFC 6749 §5.2 invalid_client. */
+  | 'INVALID_CLIENT'
   // Requests that cannot be read or routed: the same model, so they are written like any other.
   | 'BODY_TOO_LARGE'
   | 'BAD_REQUEST'

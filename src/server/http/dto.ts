@@ -1,7 +1,7 @@
 // Wire shapes, Langflow's spelling included (`create_at`), typed by src/shared/api-types.ts, which
 // the console reads.
 
-import type { AdminApiKey, ApiKeyRead, AuditEventRead, Inspection, KeyRead, RefreshLink, SessionRead, Settings, UserRead } from '../../shared/api-types.ts'
+import type { AdminApiKey, ApiKeyRead, AuditEventRead, ClientRead, Inspection, IssuedClientRead, KeyRead, RefreshLink, SessionRead, Settings, UserRead } from '../../shared/api-types.ts'
 import type { TokenInspection } from '../core/admin/token-inspector.ts'
 import { toIso, toSeconds } from '../core/clock.ts'
 import { AuthError } from '../core/errors.ts'
@@ -9,7 +9,7 @@ import type { Introspection } from '../core/introspection.ts'
 import type { SettingChanges, SettingState, SettingsPatch, TunableName } from '../core/settings.ts'
 import { TUNABLE_NAMES, TUNABLES } from '../core/settings.ts'
 import type { ChainLink } from '../core/sessions/sessions.ts'
-import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, Session, User } from '../core/store/types.ts'
+import type { ApiKey, ApiKeyWithUser, AuditEvent, KeyRecord, OAuthClient, Session, User } from '../core/store/types.ts'
 
 /** The store hands out one object per user until it changes: its wire form is made once too. */
 const userReads = new WeakMap<User, UserRead>()
@@ -81,6 +81,33 @@ export const sessionRead = (s: Session & { username?: string | null }, now: numb
   revoked_at: toIso(s.revokedAt),
   revoke_reason: s.revokeReason,
   access_kid: s.accessKid,
+  client_id: s.clientId,
+})
+
+/** A client in RFC 7591's names; its secret never, except in issuedClientRead. */
+export const clientRead = (c: OAuthClient): ClientRead => ({
+  client_id: c.id,
+  client_name: c.name,
+  redirect_uris: [...c.redirectUris],
+  post_logout_redirect_uris: [...c.postLogoutRedirectUris],
+  token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  grant_types: [...c.grantTypes],
+  response_types: ['code'],
+  scope: c.scope,
+  backchannel_logout_uri: c.backchannelLogoutUri,
+  backchannel_logout_session_required: c.backchannelLogoutSessionRequired,
+  allow_private_backchannel: c.allowPrivateBackchannel,
+  first_party: c.firstParty,
+  client_id_issued_at: toSeconds(c.createdAt),
+  created_at: toIso(c.createdAt),
+  updated_at: toIso(c.updatedAt),
+  secret_rotated_at: toIso(c.secretRotatedAt),
+})
+
+/** A client with the secret just issued (registration, rotation): the only answers that hold it. */
+export const issuedClientRead = (r: { client: OAuthClient; secret: string | null }): IssuedClientRead => ({
+  ...clientRead(r.client),
+  ...(r.secret === null ? {} : { client_secret: r.secret, client_secret_expires_at: 0 }),
 })
 
 /** One link of a refresh-token family; the token itself is never stored, so never shown. */

@@ -61,6 +61,9 @@ export const statusFor: Record<AuthErrorCode, number> = {
   // Only while a new config dir's first key is generated (about a second); sent with Retry-After.
   KEYS_NOT_READY: 503,
   INVALID_GRANT: 400,
+  CLIENT_NOT_FOUND: 404,
+  // RFC 6749 §5.2: 401 when the client tried to authenticate (the token endpoint adds its challenge).
+  INVALID_CLIENT: 401,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
@@ -74,7 +77,7 @@ const BAD_INPUT = new Set<AuthErrorCode>(['INVALID_INPUT', 'CONFIRMATION_REQUIRE
 
 /** RFC 6749 §5.2 / RFC 6750 §3.1 error names for our codes. */
 function oauthErrorOf(code: AuthErrorCode, status: number): string {
-  if (code === 'NOT_AUTHENTICATED') return 'invalid_client' // no client authentication included (§5.2)
+  if (code === 'NOT_AUTHENTICATED' || code === 'INVALID_CLIENT') return 'invalid_client' // no or failed client authentication (§5.2)
   if (code === 'INVALID_GRANT') return 'invalid_grant'
   if (INVALID_CREDENTIAL.has(code)) return 'invalid_token'
   if (LACKING_RIGHTS.has(code)) return 'insufficient_scope'

@@ -7,6 +7,7 @@ import type { CookieJar } from './cookies.ts'
 import type { Route } from './route.ts'
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts'
 import { adminAuditRoutes } from './routes/admin-audit.ts'
+import { adminClientRoutes } from './routes/admin-clients.ts'
 import { adminKeyRoutes } from './routes/admin-keys.ts'
 import { adminSessionRoutes } from './routes/admin-sessions.ts'
 import { adminUserRoutes } from './routes/admin-users.ts'
@@ -43,6 +44,7 @@ export function routeTable(deps: RouteDeps): Route[] {
     ...adminUserRoutes(deps),
     ...adminApiKeyRoutes(deps),
     ...adminAuditRoutes(deps),
+    ...adminClientRoutes(deps),
   ]
   // The document describes the table it is part of.
   const table: Route[] = [...routes, ...docsRoutes(deps, () => table)]

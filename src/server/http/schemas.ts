@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type * as Api from '../../shared/api-types.ts'
 import { parseIsoTime } from '../core/clock.ts'
+import { AUTH_METHODS, GRANT_TYPES } from '../core/clients/client-metadata.ts'
 import { ALGORITHMS } from '../core/config.ts'
 
 const iso = z.string().describe('ISO 8601 time')
@@ -63,6 +64,28 @@ export const REVOKE_ALL_CONFIRMATION = 'revoke-all'
 
 /** A string field of the core's to judge (it words the rules); the schema only types it. */
 export const text = (name: string) => z.string({ error: `${name} must be a string` })
+
+const required = (name: string, what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? `${name} is required` : `${name} must be ${what}`)
+const uriList = (name: string) => z.array(z.string({ error: `${name} must be an array of URLs` }), { error: `${name} must be an array of URLs` })
+const flag = (name: string) => z.boolean({ error: `${name} must be true or false` })
+
+/** RFC 7591 §2 client metadata (and authdock's own allow_private_backchannel, first_party); the core judges the values. */
+const clientMetadataFields = {
+  redirect_uris: uriList('redirect_uris').optional().describe('Exact redirect URIs: https, http only for 127.0.0.1, [::1], localhost; custom schemes (com.example.app:/cb) for public clients'),
+  post_logout_redirect_uris: uriList('post_logout_redirect_uris').optional(),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS, { error: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}` }).optional()
+    .describe('client_secret_basic (default), client_secret_post, or none for a public client'),
+  grant_types: z.array(z.enum(GRANT_TYPES, { error: `grant_types must be a list of ${GRANT_TYPES.join(', ')}` }), { error: `grant_types must be a list of ${GRANT_TYPES.join(', ')}` })
+    .optional().describe('Default ["authorization_code", "refresh_token"]'),
+  scope: text('scope').optional().describe('Space-separated; default "openid profile email offline_access"'),
+  backchannel_logout_uri: z.string({ error: 'backchannel_logout_uri must be a URL or null' }).nullable().optional(),
+  backchannel_logout_session_required: flag('backchannel_logout_session_required').optional(),
+  allow_private_backchannel: flag('allow_private_backchannel').optional().describe('Allow a back-channel URI on a private network (loopback needs no allowance)'),
+  first_party: flag('first_party').optional().describe('Trusted: no consent page'),
+}
+
+export const clientCreate = z.object({ client_name: z.string({ error: required('client_name', 'a string') }), ...clientMetadataFields })
+export const clientPatch = z.object({ client_name: text('client_name').optional(), ...clientMetadataFields })
 
 // --- answers ---
 
@@ -150,6 +173,7 @@ export const sessionRead = z.object({
   revoked_at: isoOrNull,
   revoke_reason: z.string().nullable(),
   access_kid: z.string().nullable(),
+  client_id: z.string().nullable().describe('The OAuth client the session was issued to; null for the password API and the console'),
 }) satisfies z.ZodType<Api.SessionRead>
 
 export const sessionPage = z.object({ total_count: z.number().int(), counts: sessionCounts, sessions: z.array(sessionRead) }) satisfies z.ZodType<Api.SessionPage>
@@ -240,3 +264,31 @@ export const inspection = z.object({
   active: z.boolean(),
   session: sessionRead.nullable(),
 }) satisfies z.ZodType<Api.Inspection>
+
+export const clientRead = z.object({
+  client_id: z.string(),
+  client_name: z.string(),
+  redirect_uris: z.array(z.string()),
+  post_logout_redirect_uris: z.array(z.string()),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS),
+  grant_types: z.array(z.enum(GRANT_TYPES)),
+  response_types: z.array(z.string()),
+  scope: z.string(),
+  backchannel_logout_uri: z.string().nullable(),
+  backchannel_logout_session_required: z.boolean(),
+  allow_private_backchannel: z.boolean(),
+  first_party: z.boolean(),
+  client_id_issued_at: z.number().int().describe('Seconds since the epoch (RFC 7591)'),
+  created_at: iso,
+  updated_at: iso,
+  secret_rotated_at: isoOrNull,
+}) satisfies z.ZodType<Api.ClientRead>
+
+export const issuedClient = clientRead.extend({
+  client_secret: z.string().optional().describe('Shown in this answer only; absent for a public client'),
+  client_secret_expires_at: z.literal(0).optional().describe('0: the secret does not expire'),
+}) satisfies z.ZodType<Api.IssuedClientRead>
+
+export const clientList = z.object({ clients: z.array(clientRead) }) satisfies z.ZodType<Api.ClientList>
+
+export const deletedClient = z.object({ client_id: z.string(), revoked_sessions: z.array(z.string()) }) satisfies z.ZodType<Api.DeletedClientRead>

@@ -41,6 +41,12 @@ const ROUTES: Record<string, { path: string; json?: unknown; superuser: number }
   'GET /audit': { path: '/audit', superuser: 200 },
   'GET /audit/export': { path: '/audit/export', superuser: 200 },
   'GET /events': { path: '/events', superuser: 200 },
+  'GET /clients': { path: '/clients', superuser: 200 },
+  'POST /clients': { path: '/clients', json: {}, superuser: 422 },
+  'GET /clients/:id': { path: `/clients/${BOGUS_ID}`, superuser: 404 },
+  'PATCH /clients/:id': { path: `/clients/${BOGUS_ID}`, json: {}, superuser: 404 },
+  'DELETE /clients/:id': { path: `/clients/${BOGUS_ID}`, superuser: 404 },
+  'POST /clients/:id/rotate-secret': { path: `/clients/${BOGUS_ID}/rotate-secret`, superuser: 404 },
 }
 
 interface Answer {

@@ -10,7 +10,7 @@ const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
 const SESSION_KEYS = [
-  'access_kid', 'created_at', 'expires_at', 'generation', 'id', 'ip', 'last_used_at', 'revoke_reason', 'revoked_at', 'state', 'user_agent', 'user_id', 'username',
+  'access_kid', 'client_id', 'created_at', 'expires_at', 'generation', 'id', 'ip', 'last_used_at', 'revoke_reason', 'revoked_at', 'state', 'user_agent', 'user_id', 'username',
 ]
 const LINK_KEYS = ['expires_at', 'generation', 'grace_answers', 'issued_at', 'issued_ip', 'issued_user_agent', 'reuse_detected_at', 'used_at']
 
@@ -81,6 +81,7 @@ test('the list filters by user, state and creation time, pages newest first, and
     ...(byId.get(B1) as object),
     user_id: bob, username: 'bob', state: 'revoked', revoke_reason: 'admin', revoked_at: iso(clock.now()),
     created_at: iso(b1At), ip: '127.0.0.1', generation: 0, access_kid: decodeJwt(b1.access).header.kid,
+    client_id: null, // a session of Langflow's password API belongs to no OAuth client
   })
   assert.equal((byId.get(C1) as { user_id: string }).user_id, carol)
 

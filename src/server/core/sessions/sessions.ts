@@ -28,7 +28,7 @@ export interface TokenPair {
   readonly user: User
 }
 
-export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke' | 'code_replay'
+export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_changed' | 'user_deactivated' | 'user_deleted' | 'admin' | 'oauth_revoke' | 'code_replay' | 'client_deleted'
 
 /** One link of a session's refresh-token family, with the grace-window answers it gave. */
 export interface ChainLink extends RefreshTokenRow {
@@ -102,7 +102,8 @@ export function createSessions(deps: SessionDeps) {
       return true
     },
 
-    async create(user: User, context: RequestContext): Promise<TokenPair> {
+    /** A new session; `clientId`: the OAuth client it is issued to (none for Langflow's API and the console). */
+    async create(user: User, context: RequestContext, options: { clientId?: string | null } = {}): Promise<TokenPair> {
       const pending = keysPending()
       if (pending !== null) await pending
       const now = clock.now()
@@ -114,7 +115,7 @@ export function createSessions(deps: SessionDeps) {
       const session: Session = {
         id: randomUUID(), userId: user.id, createdAt: now, lastUsedAt: now, expiresAt,
         ip: context.ip, userAgent: context.userAgent, generation: 0, revokedAt: null, revokeReason: null,
-        accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000,
+        accessKid: key.kid, accessExpiresAt: now + accessTtl * 1000, clientId: options.clientId ?? null,
       }
       const event = store.transaction(() => {
         store.sessions.insert(session)
@@ -122,7 +123,10 @@ export function createSessions(deps: SessionDeps) {
           id: randomUUID(), sessionId: session.id, tokenHash: refreshTokens.hash(token), generation: 0,
           issuedAt: now, expiresAt, issuedIp: context.ip, issuedUserAgent: context.userAgent, usedAt: null, reuseDetectedAt: null, usedFingerprint: null,
         })
-        return audit.write({ type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context })
+        return audit.write({
+          type: 'session_created', userId: user.id, username: user.username, sessionId: session.id, context,
+          ...(session.clientId === null ? {} : { detail: { client_id: session.clientId } }),
+        })
       })
       live.set(session.id, user.id, expiresAt)
       audit.publish(event)
@@ -227,6 +231,11 @@ export function createSessions(deps: SessionDeps) {
     revokeUser(userId: string, reason: RevokeReason, options: { keep?: string | null; context?: RequestContext; by?: string | null } = {}): string[] {
       const ids = store.sessions.liveIdsOfUser(userId, clock.now()).filter((id) => id !== options.keep)
       return revoke(ids, reason, options.context, options.by)
+    },
+
+    /** Revokes every live session issued to an OAuth client. */
+    revokeClient(clientId: string, reason: RevokeReason, options: { context?: RequestContext; by?: string | null } = {}): string[] {
+      return revoke(store.sessions.liveIdsOfClient(clientId, clock.now()), reason, options.context, options.by)
     },
 
     /** Revokes every live session (the emergency button); answers after the revocation is durable. */

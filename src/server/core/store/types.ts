@@ -61,12 +61,16 @@ export interface Session {
   /** The key that signed the session's latest access token, and when that token expires. */
   readonly accessKid: string | null
   readonly accessExpiresAt: number | null
+  /** The OAuth client the session was issued to; null for Langflow's password API and the console. */
+  readonly clientId: string | null
 }
 
 export type SessionState = 'active' | 'revoked' | 'expired'
 
 export interface SessionFilter {
   readonly userId?: string
+  /** Sessions issued to this OAuth client. */
+  readonly clientId?: string
   /** Omitted: every state. */
   readonly state?: SessionState
   readonly createdSince?: number
@@ -107,6 +111,7 @@ export interface SessionStore {
   /** Marks sessions revoked; returns the ids that were live before. */
   revoke(ids: readonly string[], reason: string, now: number): string[]
   liveIdsOfUser(userId: string, now: number): string[]
+  liveIdsOfClient(clientId: string, now: number): string[]
   touch(id: string, change: { generation: number; lastUsedAt: number; expiresAt: number; accessKid: string; accessExpiresAt: number }): void
   /** Newest first. */
   list(filter: SessionFilter, page: Page, now: number): { total: number; sessions: SessionWithUser[] }
@@ -191,6 +196,42 @@ export interface ApiKeyStore {
   /** Deletes keys (one by id, one user's, or every key) and returns what was deleted. */
   removeWhere(which: { id: string } | { userId: string } | 'all'): ApiKeyWithUser[]
   recordUse(id: string, now: number): void
+}
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+export type ClientGrantType = 'authorization_code' | 'refresh_token' | 'password'
+
+/** A registered OAuth client; a public one (auth method `none`) has no secret. */
+export interface OAuthClient {
+  readonly id: string
+  readonly name: string
+  /** SHA-256 (hex) of the secret; null for a public client. */
+  readonly secretHash: string | null
+  readonly redirectUris: readonly string[]
+  readonly postLogoutRedirectUris: readonly string[]
+  readonly grantTypes: readonly ClientGrantType[]
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  /** Space-separated scope values. */
+  readonly scope: string
+  readonly backchannelLogoutUri: string | null
+  readonly backchannelLogoutSessionRequired: boolean
+  /** An admin allowed a back-channel URI on a private network for this client. */
+  readonly allowPrivateBackchannel: boolean
+  /** Trusted: signs in without a consent page. */
+  readonly firstParty: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly secretRotatedAt: number | null
+}
+
+export interface ClientStore {
+  insert(client: OAuthClient): void
+  byId(id: string): OAuthClient | null
+  /** Oldest first. */
+  list(): OAuthClient[]
+  /** Replaces every field of a stored client; false when there is none with its id. */
+  replace(client: OAuthClient): boolean
+  remove(id: string): boolean
 }
 
 export interface AuditEvent {
@@ -286,6 +327,7 @@ export interface Store {
   readonly sessions: SessionStore
   readonly keys: KeyStore
   readonly apiKeys: ApiKeyStore
+  readonly clients: ClientStore
   readonly audit: AuditStore
   readonly settings: SettingsStore
   readonly meta: MetaStore

@@ -25,12 +25,13 @@ export function adminSessionRoutes({ core }: RouteDeps): Route[] {
       query: z.object({
         ...S.pageQuery(50),
         user_id: S.queryText('user_id'),
+        client_id: S.queryText('client_id'),
         state: S.queryChoice('state', ['active', 'revoked', 'expired']),
         since: S.queryTime('since'),
       }),
       response: S.sessionPage,
       handler({ query }) {
-        const page = core.sessions.list({ userId: query.user_id, state: query.state, createdSince: query.since }, query)
+        const page = core.sessions.list({ userId: query.user_id, clientId: query.client_id, state: query.state, createdSince: query.since }, query)
         const now = core.clock.now()
         return { body: { total_count: page.total, counts: core.sessions.counts(), sessions: page.sessions.map((s) => sessionRead(s, now)) } }
       },

@@ -7,6 +7,7 @@ import type { ConfigLock } from '../../config-lock.ts'
 import { openDatabase } from './database.ts'
 import { createApiKeyStore } from './api-key-store.ts'
 import { createAuthorizationCodeStore } from './code-store.ts'
+import { createClientStore } from './client-store.ts'
 import { createKeyStore } from './key-store.ts'
 import { createAuditStore, createMetaStore, createSettingsStore } from './misc-stores.ts'
 import { createSessionStore } from './session-store.ts'
@@ -78,6 +79,7 @@ export function createSqliteStore(file: string, options: SqliteStoreOptions = {}
     sessions: createSessionStore(db),
     keys: createKeyStore(db),
     apiKeys: createApiKeyStore(db),
+    clients: createClientStore(db),
     audit: createAuditStore(db, unreadable),
     settings: createSettingsStore(db),
     meta: createMetaStore(db),

@@ -168,6 +168,37 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    sql: `
+      -- OAuth clients ("local apps") that sign users in through the OpenID Connect endpoints. The
+      -- secret is stored as its SHA-256 (32 random bytes: a fast hash is enough); NULL for a
+      -- public client. The URI lists and grant types are JSON arrays; scope is space-separated.
+      CREATE TABLE oauth_clients (
+        client_id TEXT PRIMARY KEY,
+        client_name TEXT NOT NULL,
+        secret_hash TEXT,
+        redirect_uris TEXT NOT NULL DEFAULT '[]',
+        post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]',
+        grant_types TEXT NOT NULL DEFAULT '[]',
+        token_endpoint_auth_method TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        backchannel_logout_uri TEXT,
+        backchannel_logout_session_required INTEGER NOT NULL DEFAULT 0,
+        -- An admin's per-client allowance for a back-channel URI on a private network.
+        allow_private_backchannel INTEGER NOT NULL DEFAULT 0,
+        first_party INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        secret_rotated_at INTEGER
+      );
+      CREATE INDEX oauth_clients_created ON oauth_clients(created_at);
+      -- The client a session was issued to; NULL for Langflow's password API and the console. No
+      -- foreign key: deleting a client revokes its sessions, and their rows stay for the audit trail.
+      ALTER TABLE sessions ADD COLUMN client_id TEXT;
+      CREATE INDEX sessions_client ON sessions(client_id) WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
     version: 8,
     sql: `
       -- A user's OpenID Connect profile. email keeps the local part as given and the domain in

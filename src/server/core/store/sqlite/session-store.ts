@@ -16,6 +16,7 @@ interface SessionRow {
   revoke_reason: string | null
   access_kid: string | null
   access_expires_at: number | null
+  client_id: string | null
 }
 
 interface TokenRow {
@@ -52,6 +53,7 @@ const toSession = (r: SessionRow): Session => ({
   revokeReason: r.revoke_reason,
   accessKid: r.access_kid,
   accessExpiresAt: r.access_expires_at,
+  clientId: r.client_id,
 })
 
 const toToken = (r: TokenRow): RefreshTokenRow => ({
@@ -70,17 +72,19 @@ const toToken = (r: TokenRow): RefreshTokenRow => ({
 
 export function createSessionStore(db: Db): SessionStore {
   const insert = db.prepare(`INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, generation, access_kid,
-    access_expires_at) VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation, @accessKid, @accessExpiresAt)`)
+    access_expires_at, client_id) VALUES (@id, @userId, @createdAt, @lastUsedAt, @expiresAt, @ip, @userAgent, @generation, @accessKid, @accessExpiresAt, @clientId)`)
   const byId = db.prepare('SELECT * FROM sessions WHERE id = ?')
   // Streamed in raw rows: materialising 100,000 full sessions at start-up grew the heap by ~100 MB for good.
   const live = db.prepare('SELECT id, user_id, expires_at FROM sessions WHERE revoked_at IS NULL AND expires_at > ?').raw()
   const liveIdsOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
+  const liveIdsOfClient = db.prepare('SELECT id FROM sessions WHERE client_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
   const revoke = db.prepare('UPDATE sessions SET revoked_at = @now, revoke_reason = @reason WHERE id = @id AND revoked_at IS NULL')
   const touch = db.prepare(`UPDATE sessions SET generation = @generation, last_used_at = @lastUsedAt, expires_at = @expiresAt,
     access_kid = @accessKid, access_expires_at = @accessExpiresAt WHERE id = @id`)
   // One WHERE clause for the list and its total; a null parameter means "any".
   const filtered = `FROM sessions s JOIN users u ON u.id = s.user_id
     WHERE (@userId IS NULL OR s.user_id = @userId)
+      AND (@clientId IS NULL OR s.client_id = @clientId)
       AND (@since IS NULL OR s.created_at >= @since)
       AND (@state IS NULL
         OR (@state = 'active' AND s.revoked_at IS NULL AND s.expires_at > @now)
@@ -132,9 +136,10 @@ export function createSessionStore(db: Db): SessionStore {
       })
     },
     liveIdsOfUser: (userId, now) => liveIdsOfUser.all(userId, now) as string[],
+    liveIdsOfClient: (clientId, now) => liveIdsOfClient.all(clientId, now) as string[],
     touch: (id, change) => void touch.run({ id, ...change }),
     list(filter: SessionFilter, { skip, limit }, now) {
-      const params = { userId: filter.userId ?? null, since: filter.createdSince ?? null, state: filter.state ?? null, now }
+      const params = { userId: filter.userId ?? null, clientId: filter.clientId ?? null, since: filter.createdSince ?? null, state: filter.state ?? null, now }
       const rows = page.all({ ...params, skip, limit }) as (SessionRow & { username: string })[]
       return {
         total: total.get(params) as number,
