@@ -15,17 +15,8 @@ export const CODE_TTL_MS = 60_000
 
 const hashOf = (code: string): string => createHash('sha256').update(code).digest('base64url')
 
-export interface CodeGrant {
-  readonly clientId: string
-  readonly redirectUri: string
-  /** S256 only (pkce.ts). */
-  readonly codeChallenge: string
-  readonly nonce: string | null
-  readonly userId: string
-  readonly scope: string
-  readonly authTime: number
-  readonly amr: readonly string[]
-}
+/** What a code stands for: the user's grant to a client, as the authorization request made it. */
+export type CodeGrant = Omit<AuthorizationCode, 'codeHash' | 'createdAt' | 'expiresAt' | 'usedAt' | 'sessionId'>
 
 export interface Redemption {
   readonly clientId: string
