@@ -114,7 +114,7 @@ export function route<K extends CallerKind, PS extends Schema | undefined = unde
 }
 
 /** The error codes a caller kind brings to every route of that kind. */
-export function callerErrors(kind: CallerKind): readonly AuthErrorCode[] {
+function callerErrors(kind: CallerKind): readonly AuthErrorCode[] {
   const credential: AuthErrorCode[] = ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'SESSION_REVOKED', 'INVALID_API_KEY', 'API_KEY_EXPIRED', 'API_KEY_RATE_LIMITED', 'DUPLICATE_COOKIE', 'FORBIDDEN']
   switch (kind) {
     case 'public':

@@ -4,22 +4,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { call, decodeJwt, login, manualClock, startServer, assertError } from '../../helpers.ts'
 import type { Reply } from '../../helpers.ts'
+import type { AuditEventRead } from '../../../src/shared/api-types.ts'
 
 const MINUTE = 60_000
 const DAY = 86_400_000
 const CSV_HEADER = ['id', 'at', 'type', 'user_id', 'username', 'session_id', 'ip', 'user_agent', 'detail']
 
-interface EventView {
-  id: number
-  at: string
-  type: string
-  user_id: string | null
-  username: string | null
-  session_id: string | null
-  ip: string | null
-  user_agent: string | null
-  detail: Record<string, unknown>
-}
+/** An event as the API writes it: the console's own wire type. */
+type EventView = AuditEventRead
 
 const failLogin = (url: string, username: string, agent = 'test-agent') =>
   call(url, 'POST', '/api/v1/login', { form: { username, password: 'wrong-password' }, headers: { 'user-agent': agent } })
